@@ -1,0 +1,25 @@
+"""One pytest test per notebook, run by nbdev's own runner (the same one `nbdev_test` uses).
+`#| notest` cells never run; `#| gpu` cells run only with CUDA; `#| slow` cells run unless DCD_SKIP_SLOW=1."""
+import os
+from pathlib import Path
+import pytest, torch
+from nbdev.config import get_config
+from nbdev import test as nbdev_test_mod
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = sorted(p for p in (ROOT/"nbs").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and not p.name.startswith("_"))
+
+def _flags():
+    skip = ["notest"] + ([] if torch.cuda.is_available() else ["gpu"])
+    if os.environ.get("DCD_SKIP_SLOW") == "1": skip.append("slow")
+    force = [f for f in get_config(path=ROOT).tst_flags.split() if f not in skip]
+    return skip, force
+
+@pytest.mark.parametrize("nb", NBS, ids=[p.stem for p in NBS])
+def test_notebook(nb, monkeypatch):
+    monkeypatch.chdir(nb.parent)  # notebooks run from their own folder, as in Jupyter and nbdev_test
+    skip, force = _flags()
+    ok, secs = nbdev_test_mod.test_nb(nb, skip_flags=skip, force_flags=force, showerr=True, basepath=ROOT)
+    assert ok, f"{nb.name} failed (see the traceback above); ran {secs:.1f}s with skip={skip} force={force}"
+
+def test_found_notebooks(): assert len(NBS) >= 2, f"no notebooks found under {ROOT/'nbs'}"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# One-command developer set-up for dcd_nb: system packages, a .venv with pinned torch, the package in editable mode
+# with its dev extra, a local KaTeX for the offline docs, and the notebook-cleaning git hooks.
+# Safe to re-run. Usage: bash tools/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+
+# 1. Debian packages the checks need (headless Chromium for the docs browser check). Needs root or sudo.
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    echo "[setup] apt-get install ${need_apt[*]}"
+    $SUDO apt-get update -qq && $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "[setup] no apt-get: install ${need_apt[*]} yourself for the docs browser check (everything else works without it)"
+  fi
+fi
+
+# 2. The virtual environment. torch/torchvision pinned exactly here (the package itself only asks for ranges).
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+pipi() {  # pip install, quiet, without the notices about this machine's absent local index folders
+  .venv/bin/python -m pip install -q "$@" 2>&1 | { grep -v '^WARNING: Location' || true; }
+  return "${PIPESTATUS[0]}"; }
+pipi 'torch==2.14.1' 'torchvision==0.29.1'
+pipi -e '.[dev]'
+
+# 3. KaTeX for the offline docs site (the site must render maths without a network).
+if [ ! -f .cache/katex/node_modules/katex/dist/katex.min.js ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install --silent --no-audit --no-fund --prefix .cache/katex katex@0.16.11 >/dev/null
+  else
+    echo "[setup] no npm: the offline docs will load KaTeX from its CDN"
+  fi
+fi
+
+# 4. Notebook hygiene: nbdev's git hooks (merge driver) plus a pre-commit check that notebooks are clean.
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  .venv/bin/nbdev_install_hooks >/dev/null 2>&1 || true
+  hook="$(git rev-parse --git-path hooks)/pre-commit"
+  cp tools/pre-commit "$hook" && chmod +x "$hook"
+fi
+echo "[setup] done: $(.venv/bin/python -c 'import torch, dcd_nb; print("dcd_nb", dcd_nb.__version__, "torch", torch.__version__)')"
