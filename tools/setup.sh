@@ -39,7 +39,8 @@ fi
 # 4. Notebook hygiene: nbdev's git hooks (merge driver) plus a pre-commit check that notebooks are clean.
 if git rev-parse --git-dir >/dev/null 2>&1; then
   .venv/bin/nbdev_install_hooks >/dev/null 2>&1 || true
-  hook="$(git rev-parse --git-path hooks)/pre-commit"
-  cp tools/pre-commit "$hook" && chmod +x "$hook"
+  hooks="$(git rev-parse --git-path hooks)"
+  printf '#!/bin/bash\n# nbdev: trust notebooks after a merge (from the venv when nbdev is not on PATH)\n"$(git rev-parse --show-toplevel)/.venv/bin/nbdev_trust" >/dev/null 2>&1 || true\n' > "$hooks/post-merge"
+  cp tools/pre-commit "$hooks/pre-commit" && chmod +x "$hooks/pre-commit" "$hooks/post-merge"
 fi
 echo "[setup] done: $(.venv/bin/python -c 'import torch, dcd_nb; print("dcd_nb", dcd_nb.__version__, "torch", torch.__version__)')"
