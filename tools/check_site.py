@@ -10,20 +10,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # page -> ids of API sections that must be present (rendered by nbdev's show_doc)
-PAGES = {"index.html": [], "core.html": ["set_seed", "get_device", "check_batch"]}
+# every other page the sidebar links to is loaded too and must be non-blank with rendered maths
+PAGES = {"index.html": [], "core.html": ["set_seed", "get_device", "check_batch"],
+         "energy.html": ["gaussianenergy", "mlpenergy", "score"], "cd.html": ["cd_loss"],
+         "diffusion.html": ["ve", "vp"], "dcd.html": ["dcd_loss", "gaussian_dcd"]}
+SHOTS = ("index.html", "core.html", "dcd.html")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-quic", "--no-first-run", "--disable-sync", "--hide-scrollbars"]
 
 class DOM(HTMLParser):
     "Collects what the checks need from a rendered page: sidebar links, element ids, KaTeX nodes, visible text in <main>."
     def __init__(self):
-        super().__init__(); self.sidebar, self.ids, self.katex, self.text = [], set(), 0, []
+        super().__init__(); self.sidebar, self.ids, self.katex, self.katex_errors, self.text = [], set(), 0, 0, []
         self._stack = []  # (tag, in_sidebar, in_main)
     def handle_starttag(self, tag, attrs):
         a = dict(attrs); parent = self._stack[-1] if self._stack else (None, False, False)
         sb = parent[1] or a.get("id") == "quarto-sidebar"; mn = parent[2] or tag == "main"
         if a.get("id"): self.ids.add(a["id"])
         if "katex" in (a.get("class") or "").split(): self.katex += 1
+        if "katex-error" in (a.get("class") or "").split(): self.katex_errors += 1
         if tag == "a" and sb and a.get("href"): self.sidebar.append(a["href"])
         if tag not in ("br", "img", "meta", "link", "input", "hr", "source", "wbr", "col", "area", "base", "embed", "param", "track"):
             self._stack.append((tag, sb, mn))
@@ -60,9 +65,15 @@ def check(site:Path, shots:Path)->list[str]:
     if not (site/"index.html").exists(): return [f"{site}/index.html does not exist: build the site first (tools/docs.py build)"]
     shots.mkdir(parents=True, exist_ok=True)
     with serve(site) as base, tempfile.TemporaryDirectory() as profile:
-        for page, api in PAGES.items():
-            dom = DOM(); html = render(browser, base + page, profile, shots/page.replace(".html", ".png"))
+        todo, seen = list(PAGES), set()
+        while todo:
+            page = todo.pop(0)
+            if page in seen: continue
+            seen.add(page); api = PAGES.get(page, [])
+            if not (site/page).exists(): errors.append(f"{page}: missing from the built site"); continue
+            dom = DOM(); html = render(browser, base + page, profile, shots/page.replace(".html", ".png") if page in SHOTS else None)
             dom.feed(html)
+            todo += [h.split("#")[0] for h in dom.sidebar if h.endswith(".html") or ".html#" in h if not h.startswith(("http:", "https:"))]
             words = len(" ".join(dom.text).split())
             print(f"{page}: {len(html)} bytes of DOM, {words} words in <main>, {len(dom.sidebar)} sidebar links, {dom.katex} KaTeX nodes")
             if words < 50: errors.append(f"{page}: blank page ({words} words of content)")
@@ -74,6 +85,7 @@ def check(site:Path, shots:Path)->list[str]:
             for name in api:
                 if name not in dom.ids: errors.append(f"{page}: API section for `{name}` is missing")
             src = (site/page).read_text(encoding="utf-8")
+            if dom.katex_errors: errors.append(f"{page}: {dom.katex_errors} equation(s) failed to render (KaTeX errors)")
             if "\\(" in src or "\\[" in src:  # the page has maths: KaTeX must have rendered it
                 if dom.katex == 0: errors.append(f"{page}: maths did not render (no KaTeX nodes)")
                 if "cdn.jsdelivr.net" in src: errors.append(f"{page}: KaTeX is loaded from a CDN, not from the site")
