@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['ESTIMATORS', 'STEP_FRACTION', 'gaussian_dcd', 'posterior_energy', 'laplace_sample', 'importance_contrast', 'dcd_loss']
 
-# %% ../nbs/05_dcd.ipynb #ace6175f
+# %% ../nbs/05_dcd.ipynb #702cc27f
 import math
 import torch
-from .core import DCDError, check_batch, check_positive
+from .core import DCDError, check_batch, check_positive, check_int
 from .energy import energy_grad, gaussian_kl
 from .samplers import langevin, mala
 from .diffusion import GaussianKernel, LangevinKernel
@@ -49,7 +49,7 @@ def laplace_sample(E,                     # the energy
     yt, s2 = _ve_picture(kernel, y)
     return yt - s2 * energy_grad(E, yt)[1] + math.sqrt(s2) * torch.randn_like(yt)
 
-# %% ../nbs/05_dcd.ipynb #7a0982c7
+# %% ../nbs/05_dcd.ipynb #33b14c54
 def importance_contrast(E,                      # the energy, callable x -> (B,)
                         x:torch.Tensor,         # clean data, (B, ...)
                         kernel:GaussianKernel,  # the θ-free kernel
@@ -58,8 +58,7 @@ def importance_contrast(E,                      # the energy, callable x -> (B,)
                         y=None                  # noisy points (B, ...); None to draw y ~ q(·|x)
                        )->tuple:                # (E(x) (B,), Û(y) (B,), proposal energies (B, M))
     "Importance estimate of $U(y)=-\\log\\int q(y|x')e^{-E(x')}dx'$ with proposals $x'_j=(y+b\\xi_j)/a$; one batched forward pass."
-    if not isinstance(n_particles, int) or isinstance(n_particles, bool) or n_particles < 1: raise DCDError(f"n_particles must be a positive integer, got {n_particles!r}")
-    B, M = x.shape[0], n_particles
+    B, M = x.shape[0], check_int(n_particles, "n_particles", minimum=1)
     yt, s2 = _ve_picture(kernel, kernel.sample(x) if y is None else y)
     xp = (yt.unsqueeze(1) + math.sqrt(s2) * torch.randn((B, M) + tuple(yt.shape[1:]), dtype=yt.dtype, device=yt.device)).flatten(0, 1)
     e = E(torch.cat([x, xp]))
@@ -68,7 +67,7 @@ def importance_contrast(E,                      # the energy, callable x -> (B,)
     u = -torch.logsumexp(logits, 1) + math.log(M) + x[0].numel() * math.log(kernel.a)
     return e_x, u, e_p
 
-# %% ../nbs/05_dcd.ipynb #cb59618a
+# %% ../nbs/05_dcd.ipynb #2c1d3858
 ESTIMATORS = ("laplace", "langevin", "mala", "importance")
 STEP_FRACTION = {"langevin": 0.25, "mala": 0.5}  # default step h = c * b²/a² (measured in 05_dcd)
 
@@ -102,8 +101,7 @@ def dcd_loss(E,                    # the energy (nn.Module or callable x -> (B,)
     if not ks or not all(isinstance(k, GaussianKernel) for k in ks):
         hint = " (the Langevin kernel is θ-dependent: use cd.cd_loss for CD)" if any(isinstance(k, LangevinKernel) for k in ks) else ""
         raise DCDError(f"kernel must be a θ-free GaussianKernel (VE, VP) or a non-empty list of them{hint}")
-    if estimator in ("langevin", "mala") and (not isinstance(n_steps, int) or isinstance(n_steps, bool) or n_steps < 1):
-        raise DCDError(f"n_steps must be a positive integer, got {n_steps!r}")
+    if estimator in ("langevin", "mala"): n_steps = check_int(n_steps, "n_steps", minimum=1)
     if step_size is not None: step_size = check_positive(step_size, "step_size")
     lam = check_positive(energy_reg, "energy_reg", allow_zero=True)
     level = torch.randint(len(ks), (len(x),), device=x.device) if len(ks) > 1 else torch.zeros(len(x), dtype=torch.long, device=x.device)

@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['GaussianKernel', 'VE', 'VP', 'compose', 'gaussian_posterior', 'LangevinKernel', 've_sigmas', 'vp_alpha_bars']
 
-# %% ../nbs/04_diffusion.ipynb #6669997a
+# %% ../nbs/04_diffusion.ipynb #2236eadc
 import math
 import torch
-from .core import DCDError, check_batch, check_positive
-from .samplers import langevin
+from .core import DCDError, check_batch, check_positive, check_int
+from .samplers import langevin, ula_propagate, ou_propagate
 
 # %% ../nbs/04_diffusion.ipynb #69b774ef
 class GaussianKernel:
@@ -85,7 +85,7 @@ def gaussian_posterior(m:torch.Tensor,         # prior mean, shape (d,)
     C = 0.5 * (C + C.T)
     return (torch.linalg.solve(S, m) + kernel.a / kernel.b**2 * y) @ C, C
 
-# %% ../nbs/04_diffusion.ipynb #6602b3f3
+# %% ../nbs/04_diffusion.ipynb #c6e17eb3
 class LangevinKernel:
     "The θ-dependent kernel of `n_steps` unadjusted Langevin steps on the energy `E` (contrastive divergence's kernel)."
     def __init__(self,
@@ -94,8 +94,7 @@ class LangevinKernel:
                  n_steps:int      # the number of steps K >= 1
                 ):
         if not callable(E): raise DCDError(f"E must be an energy (a callable), got {type(E).__name__}")
-        if not isinstance(n_steps, int) or isinstance(n_steps, bool) or n_steps < 1: raise DCDError(f"n_steps must be a positive integer, got {n_steps!r}")
-        self.E, self.step_size, self.n_steps = E, check_positive(step_size, "step_size"), n_steps
+        self.E, self.step_size, self.n_steps = E, check_positive(step_size, "step_size"), check_int(n_steps, "n_steps", minimum=1)
     def sample(self, x:torch.Tensor, generator=None)->torch.Tensor:
         "Run the chains from `x` (B, ...) and return the (detached) end points."
         if generator is not None: raise DCDError("LangevinKernel.sample does not take a generator; seed torch instead (set_seed)")
@@ -103,18 +102,13 @@ class LangevinKernel:
     def propagate(self, m:torch.Tensor, S:torch.Tensor, exact:bool=False)->tuple:
         "Closed-form mean and covariance after the kernel for a Gaussian energy (ULA, or the exact OU flow if `exact`)."
         _check_gaussian(m, S)
-        if not (hasattr(self.E, "precision") and hasattr(self.E, "mean")): raise DCDError("propagate needs a Gaussian energy (with .mean and .precision)")
-        mu, P = self.E.mean.to(S.dtype), self.E.precision.to(S.dtype)
-        if exact:
-            A = torch.linalg.matrix_exp(-self.n_steps * self.step_size * P); Sig = self.E.cov.to(S.dtype)
-            return mu + (m - mu) @ A.T, A @ (S - Sig) @ A.T + Sig
-        A = torch.eye(m.shape[0], dtype=S.dtype, device=S.device) - self.step_size * P
-        for _ in range(self.n_steps):
-            m, S = mu + (m - mu) @ A.T, A @ S @ A.T + 2 * self.step_size * torch.eye(m.shape[0], dtype=S.dtype, device=S.device)
-        return m, S
+        if not (hasattr(self.E, "cov") and hasattr(self.E, "mean")): raise DCDError("propagate needs a Gaussian energy (with .mean and .cov)")
+        mu, Sig = self.E.mean.to(S.dtype), self.E.cov.to(S.dtype)
+        if exact: return ou_propagate(m, S, mu, Sig, self.n_steps * self.step_size)
+        return ula_propagate(m, S, mu, Sig, self.step_size, self.n_steps)
     def __repr__(self): return f"LangevinKernel(step_size={self.step_size:.4g}, n_steps={self.n_steps})"
 
-# %% ../nbs/04_diffusion.ipynb #31c72b45
+# %% ../nbs/04_diffusion.ipynb #fc8aa18d
 def ve_sigmas(sigma_min:float, # the smallest noise level
               sigma_max:float, # the largest noise level
               n:int            # the number of levels, >= 2
@@ -122,16 +116,16 @@ def ve_sigmas(sigma_min:float, # the smallest noise level
     "A geometric VE noise ladder from `sigma_min` to `sigma_max`."
     lo, hi = check_positive(sigma_min, "sigma_min"), check_positive(sigma_max, "sigma_max")
     if not hi > lo: raise DCDError(f"sigma_max must exceed sigma_min, got {sigma_min!r} and {sigma_max!r}")
-    if not isinstance(n, int) or n < 2: raise DCDError(f"n must be an integer >= 2, got {n!r}")
+    n = check_int(n, "n", minimum=2)
     return torch.logspace(math.log10(lo), math.log10(hi), n, dtype=torch.float64).to(torch.get_default_dtype())
 
-# %% ../nbs/04_diffusion.ipynb #d8407629
+# %% ../nbs/04_diffusion.ipynb #ba2b5b49
 def vp_alpha_bars(n:int,               # the number of levels, >= 1
                   beta_min:float=0.1,  # β(0)
                   beta_max:float=20.   # β(1)
                  )->torch.Tensor:      # shape (n,), decreasing, in (0, 1)
     "$\\bar\\alpha(t_k)=\\exp(-\\int_0^{t_k}\\beta)$ at $t_k=k/n$ for the linear-β VP schedule."
-    if not isinstance(n, int) or n < 1: raise DCDError(f"n must be a positive integer, got {n!r}")
+    n = check_int(n, "n", minimum=1)
     lo, hi = check_positive(beta_min, "beta_min"), check_positive(beta_max, "beta_max")
     if hi < lo: raise DCDError(f"beta_max must be at least beta_min, got {beta_min!r} and {beta_max!r}")
     t = torch.arange(1, n + 1, dtype=torch.float64) / n

@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['Energy', 'GaussianEnergy', 'MLPEnergy', 'time_embedding', 'TimeMLPEnergy', 'energy_grad', 'score', 'gaussian_kl']
 
-# %% ../nbs/01_energy.ipynb #74e6c8e0
+# %% ../nbs/01_energy.ipynb #3cc53c2d
 import math
 import torch
 import torch.nn as nn
-from .core import DCDError, check_batch, check_finite, check_positive
+from .core import DCDError, check_batch, check_finite, check_positive, check_int
 
 # %% ../nbs/01_energy.ipynb #c1e23c4c
 class Energy(nn.Module):
@@ -80,10 +80,9 @@ class GaussianEnergy(Energy):
         eps = torch.randn(int(n), self.dim, generator=generator, dtype=self.mu.dtype, device=self.mu.device)
         with torch.no_grad(): return self.mu + eps @ self.scale_tril.T
 
-# %% ../nbs/01_energy.ipynb #5a43e9de
+# %% ../nbs/01_energy.ipynb #3237c3cd
 def _check_arch(**kw):
-    for k, v in kw.items():
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1: raise DCDError(f"{k} must be a positive integer, got {v!r}")
+    for k, v in kw.items(): check_int(v, k, minimum=1)
 
 def _mlp(d_in, hidden, depth):
     layers, d = [], d_in
