@@ -15,6 +15,14 @@ def _flags():
     force = [f for f in get_config(path=ROOT).tst_flags.split() if f not in skip]
     return skip, force
 
+@pytest.fixture(autouse=True)
+def fresh_torch_state():
+    "Notebooks share a worker process: give each one torch's defaults, whatever the previous notebook set."
+    dtype, grad = torch.get_default_dtype(), torch.is_grad_enabled()
+    torch.set_default_dtype(torch.float32); torch.set_grad_enabled(True)
+    yield
+    torch.set_default_dtype(dtype); torch.set_grad_enabled(grad)
+
 @pytest.mark.parametrize("nb", NBS, ids=[p.stem for p in NBS])
 def test_notebook(nb, monkeypatch):
     monkeypatch.chdir(nb.parent)  # notebooks run from their own folder, as in Jupyter and nbdev_test
