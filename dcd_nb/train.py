@@ -7,7 +7,7 @@ __all__ = ['HISTORY_KEYS', 'LOSS_DEFAULTS', 'data_generator', 'draw_batch', 'los
            'ema_update', 'check_step', 'save_atomic', 'rng_state', 'set_rng_state', 'energy_spec', 'build_energy',
            'fit', 'load_energy', 'Loss', 'loss_passes', 'make_loss']
 
-# %% ../nbs/08_train.ipynb #888ae9f0
+# %% ../nbs/08_train.ipynb #38673567
 import os, copy, math, time, random, warnings, importlib
 import numpy as np
 import torch
@@ -22,7 +22,7 @@ from .diffusion import VE
 from .dcd import dcd_loss
 from .baselines import dsm_loss, ssm_loss, ed_loss
 
-# %% ../nbs/08_train.ipynb #d10b0f33
+# %% ../nbs/08_train.ipynb #8bd95a22
 def data_generator(seed:int=0 # the run's seed
                   )->torch.Generator: # a CPU generator for the minibatches, seeded apart from the global torch stream
     "The dedicated minibatch generator of a run with this seed."
@@ -39,7 +39,7 @@ def draw_batch(data,                   # a tensor (N, ...) or a callable sample(
     if x.shape[0] != n: raise DCDError(f"data(n, generator) must return n={n} rows, got shape {tuple(x.shape)}")
     return x if device is None else x.to(device)
 
-# %% ../nbs/08_train.ipynb #c3552951
+# %% ../nbs/08_train.ipynb #0e5161ad
 HISTORY_KEYS = ("step", "loss", "e_pos", "e_neg", "gap", "grad_norm", "sec")
 
 def loss_parts(out # what a loss function returned: a scalar tensor, or a dict with 'loss' and optional 'e_pos', 'e_neg'
@@ -62,7 +62,7 @@ def new_history()->History:
     h = History({k: [] for k in HISTORY_KEYS}); h["diverged"] = None
     return h
 
-# %% ../nbs/08_train.ipynb #985113c9
+# %% ../nbs/08_train.ipynb #ee38d4df
 def ema_decay(decay:float, # the target decay d in [0, 1)
               n:int        # the number of EMA updates so far
              )->float:     # the decay used for update n
@@ -79,7 +79,7 @@ def ema_update(ema_model:nn.Module, # the EMA copy, updated in place
         if a.is_floating_point(): a.lerp_(b.detach(), 1 - decay)
         else: a.copy_(b)
 
-# %% ../nbs/08_train.ipynb #84feab53
+# %% ../nbs/08_train.ipynb #931e62ff
 def check_step(loss:float,           # the step's loss
                e_pos=None,           # mean data energy, or None
                e_neg=None,           # mean negative energy, or None
@@ -97,7 +97,7 @@ def check_step(loss:float,           # the step's loss
         return f"runaway energy gap: |e_pos - e_neg|={abs(e_pos - e_neg):.4g} > max_gap={max_gap:g}"
     return None
 
-# %% ../nbs/08_train.ipynb #4bb70461
+# %% ../nbs/08_train.ipynb #1f1bd051
 def save_atomic(obj,      # what to save (anything `torch.save` takes)
                 path:str  # the destination file
                ):
@@ -127,7 +127,7 @@ def set_rng_state(state:dict,                         # from `rng_state`
     random.setstate(tuple(tuple(v) if isinstance(v, list) else v for v in state["python"]))
     if generator is not None and state["data"] is not None: generator.set_state(state["data"].cpu())
 
-# %% ../nbs/08_train.ipynb #d60f7bc6
+# %% ../nbs/08_train.ipynb #af46e2c1
 def energy_spec(E:nn.Module # the energy
                )->dict:     # {'cls': 'module.QualName', 'hparams': dict or None}
     "How to rebuild `E`: its class path and constructor arguments (`E.hparams`, None if it has none)."
@@ -149,7 +149,7 @@ def build_energy(spec:dict # from `energy_spec`
                        "its constructor arguments, or pass energy=<an instance> to load_energy")
     return obj(**spec["hparams"])
 
-# %% ../nbs/08_train.ipynb #890017c6
+# %% ../nbs/08_train.ipynb #c8950ee9
 def _clone(o):
     if isinstance(o, torch.Tensor): return o.detach().clone()
     if isinstance(o, dict): return {k: _clone(v) for k, v in o.items()}
@@ -184,7 +184,7 @@ class _Run:
         c = dict(snap, history={k: (list(v) if isinstance(v, list) else v) for k, v in self.hist.items()}, energy=energy_spec(self.E), config=config, version=1)
         return c
 
-# %% ../nbs/08_train.ipynb #5d6ad55e
+# %% ../nbs/08_train.ipynb #41ab62d1
 def fit(E:nn.Module,             # the energy to train (updated in place)
         loss_fn,                 # loss_fn(E, x) -> scalar or dict(loss, e_pos, e_neg); e.g. `make_loss('dcd')`
         data,                    # a tensor (N, ...) sampled with replacement, or a callable sample(n, generator)
@@ -268,7 +268,7 @@ def fit(E:nn.Module,             # the energy to train (updated in place)
     if ckpt_path is not None: save_atomic(run.checkpoint(run.snapshot(steps), config), ckpt_path)
     return hist
 
-# %% ../nbs/08_train.ipynb #9786164d
+# %% ../nbs/08_train.ipynb #e7ac8635
 def load_energy(path:str,             # a checkpoint written by `fit`
                 energy:nn.Module|None=None, # an instance to load into; None rebuilds it from the recorded class and hparams
                 ema:bool=True,        # the EMA weights (if the run kept them); False for the raw weights
@@ -282,7 +282,7 @@ def load_energy(path:str,             # a checkpoint written by `fit`
     E.load_state_dict(ck["ema"] if ema and ck.get("ema") is not None else ck["model"])
     return E.to(dev).eval().requires_grad_(False)
 
-# %% ../nbs/08_train.ipynb #82edef61
+# %% ../nbs/08_train.ipynb #38859b13
 class Loss:
     "A named training objective for `fit`: `loss(E, x)` returns dict(loss, e_pos, e_neg); `.kw` holds its settings, `.passes` its cost."
     def __init__(self, name:str, fn, kw:dict, passes:dict):
@@ -303,7 +303,7 @@ class Loss:
         self.buffer, self._pending = None, (None if state is None else _clone(state))
     def __repr__(self): return f"Loss({self.name!r}, {self.kw})"
 
-# %% ../nbs/08_train.ipynb #1afae879
+# %% ../nbs/08_train.ipynb #9da88c05
 def _f_cd(self, E, x, calls):
     k = self.kw
     loss = cd_loss(E, x, n_steps=k["k"], step_size=k["step_size"], noise_scale=k["noise_scale"])
@@ -343,11 +343,11 @@ def _f_ed(self, E, x, calls):
 def _f_dsm(self, E, x, calls): return dsm_loss(E, x, self.kw["sigma"]), calls[-1].mean(), None
 def _f_ssm(self, E, x, calls): return ssm_loss(E, x, self.kw["n_projections"]), calls[-1].mean(), None
 
-# %% ../nbs/08_train.ipynb #04ce6592
-_DCD_KW = dict(estimator="importance", sigma=1.0, n_particles=16, energy_reg=0., n_steps=5, step_size=None)
+# %% ../nbs/08_train.ipynb #25d44baf
+_DCD_KW = dict(estimator="importance", sigma=1.0, n_particles=16, energy_reg=0., n_steps=5, step_size=None)  # 05_dcd's setting
 _CD_KW = dict(k=10, step_size=0.01, noise_scale=None)
 LOSS_DEFAULTS = {
-    "dcd": (_f_dcd, _DCD_KW), "dcd-importance": (_f_dcd, _DCD_KW), "dcd-laplace": (_f_dcd, dict(_DCD_KW, estimator="laplace", sigma=0.1)),
+    "dcd": (_f_dcd, dict(_DCD_KW, sigma=0.5, n_particles=4)), "dcd-importance": (_f_dcd, _DCD_KW), "dcd-laplace": (_f_dcd, dict(_DCD_KW, estimator="laplace", sigma=0.1)),
     "cd": (_f_cd, _CD_KW), "pcd": (_f_pcd, dict(_CD_KW, buffer_size=10_000, reinit_frac=0.05)),
     "ed": (_f_ed, dict(sigma=1.0, n_particles=16)), "dsm": (_f_dsm, dict(sigma=0.1)), "ssm": (_f_ssm, dict(n_projections=1)),
 }
