@@ -44,7 +44,11 @@ def readme():
     if nb.cells and nb.cells[0].cell_type == 'raw':
         fm = _fm2dict(nb.cells[0].source, nb=False) or {}
         nb.cells = nb.cells[1:]
+    nb.metadata.setdefault('language_info', {'name': 'python'})  # fenced code blocks get ```python
     body, _ = MarkdownExporter(exclude_raw=True).from_notebook_node(nb)
+    for src in sorted(cfg.nbs_path.glob('*.ipynb')):  # site-relative page links -> the notebooks, which GitHub renders
+        page = _page_name(src.stem) + '.html'
+        body = re.sub(rf'\]\({re.escape(page)}(#[^)]*)?\)', f'](nbs/{src.name})', body)
     head = f"# {fm.get('title', cfg.lib_name)}\n\n" + (f"> {fm['description']}\n\n" if fm.get('description') else "")
     text = head + re.sub(r'\n{3,}', '\n\n', body).strip() + "\n"
     (ROOT/'README.md').write_text(text, encoding='utf-8')
