@@ -6,7 +6,7 @@
 __all__ = ['POSTERIOR_STEP', 'tweedie_denoise', 'map_denoise', 'posterior_mean_denoise', 'psnr', 'noise_psnr', 'gaussian_window',
            'ssim', 'add_noise', 'gaussian_blur_denoise', 'tune_blur']
 
-# %% ../nbs/11_denoise.ipynb #3965fc0d
+# %% ../nbs/11_denoise.ipynb #d4965366
 import math
 import torch
 import torch.nn.functional as F
@@ -16,7 +16,7 @@ from .samplers import langevin, mala
 from .diffusion import VE
 from .dcd import posterior_energy
 
-# %% ../nbs/11_denoise.ipynb #df256b90
+# %% ../nbs/11_denoise.ipynb #2b3c7df1
 def _check_y_sigma(y, sigma):
     "Validate a noisy batch and its noise level."
     return check_batch(y, name="y"), check_positive(sigma, "sigma")
@@ -29,7 +29,7 @@ def tweedie_denoise(E,               # an energy, callable x -> (B,); exact if i
     y, s = _check_y_sigma(y, sigma)
     return y - s**2 * energy_grad(E, y)[1]
 
-# %% ../nbs/11_denoise.ipynb #6a4b5bd5
+# %% ../nbs/11_denoise.ipynb #c931627c
 def map_denoise(E,                  # the prior energy, callable x -> (B,)
                 y:torch.Tensor,     # noisy observations, shape (B, ...)
                 sigma:float,        # the noise level σ of y
@@ -43,7 +43,7 @@ def map_denoise(E,                  # the prior energy, callable x -> (B,)
     for _ in range(n): x = x - eta * energy_grad(U, x)[1]
     return x
 
-# %% ../nbs/11_denoise.ipynb #46511671
+# %% ../nbs/11_denoise.ipynb #3d36e8d9
 POSTERIOR_STEP = {"langevin": 0.25, "mala": 0.5}  # default step = fraction * σ²
 
 def posterior_mean_denoise(E,                   # the prior energy, callable x -> (B,)
@@ -66,7 +66,7 @@ def posterior_mean_denoise(E,                   # the prior energy, callable x -
         if k >= b: total = total + x
     return total / (K - b)
 
-# %% ../nbs/11_denoise.ipynb #de01acce
+# %% ../nbs/11_denoise.ipynb #757876f0
 def _pair(x, y, ndim=None):
     "Check two batches of the same shape."
     check_batch(x, ndim=ndim); check_batch(y, ndim=ndim, name="y")
@@ -88,7 +88,7 @@ def psnr(x:torch.Tensor,        # estimates, shape (B, ...)
     mse = (x - y).flatten(1).pow(2).mean(1)
     return _reduce(10 * torch.log10(L**2 / mse), reduction)
 
-# %% ../nbs/11_denoise.ipynb #38e4afc3
+# %% ../nbs/11_denoise.ipynb #86a5bb91
 def noise_psnr(sigma:float,         # the noise level σ
                D:int,               # values per image (C·H·W)
                data_range:float=1.  # L
@@ -99,7 +99,7 @@ def noise_psnr(sigma:float,         # the noise level σ
     mean = -20 * math.log10(s / L) + c * (math.log(D / 2) - torch.special.digamma(h).item())
     return mean, c * math.sqrt(torch.special.polygamma(1, h).item())
 
-# %% ../nbs/11_denoise.ipynb #fa12b6df
+# %% ../nbs/11_denoise.ipynb #7ad8e9ed
 def gaussian_window(size:int,      # number of taps (odd)
                     sigma:float    # the Gaussian's standard deviation in pixels
                    )->torch.Tensor: # shape (size,), float64, sums to 1
@@ -116,7 +116,7 @@ def _sep_conv(x, w, padding=0):
     x = F.conv2d(x, w.view(1, 1, -1, 1).expand(C, 1, -1, 1), padding=(padding, 0), groups=C)
     return F.conv2d(x, w.view(1, 1, 1, -1).expand(C, 1, 1, -1), padding=(0, padding), groups=C)
 
-# %% ../nbs/11_denoise.ipynb #e6afe3df
+# %% ../nbs/11_denoise.ipynb #9e4ce34f
 def ssim(x:torch.Tensor,        # estimates, images (B, C, H, W)
          y:torch.Tensor,        # references, same shape
          data_range:float=1.,   # L, the range of the data
@@ -138,7 +138,7 @@ def ssim(x:torch.Tensor,        # estimates, images (B, C, H, W)
     smap = (2 * mx * my + c1) * (2 * cxy + c2) / ((mx**2 + my**2 + c1) * (vx + vy + c2))
     return _reduce(smap.flatten(1).mean(1).to(x.dtype), reduction)
 
-# %% ../nbs/11_denoise.ipynb #2aed8c5a
+# %% ../nbs/11_denoise.ipynb #10b26037
 def add_noise(x:torch.Tensor,      # clean data, (B, ...)
               sigma:float,         # the noise level σ
               generator:torch.Generator|None=None # the random stream; None for torch's global one
