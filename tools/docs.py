@@ -75,25 +75,24 @@ def _stage(cache:Path)->Path:
     (stage/'nbdev.yml').write_text((stage/'nbdev.yml').read_text().replace('output-dir: _docs', 'output-dir: _site'))
     return stage
 
-def _localise_links(site:Path, site_url:str):
-    "Point nbdev's absolute doc links (site-url + page) at the pages of this build, so the local site is self-contained."
-    prefix = site_url.rstrip('/') + '/'
+def _rewrite_pages(site:Path, old:str, new:str):
+    "In every page of `site`, replace `old` by `new`, whose `{up}` becomes the page's relative path back to the site root."
     for page in site.rglob('*.html'):
         html = page.read_text(encoding='utf-8')
-        if prefix not in html: continue
+        if old not in html: continue
         up = '../' * (len(page.relative_to(site).parts) - 1)
-        page.write_text(html.replace(f'href="{prefix}', f'href="{up}'), encoding='utf-8')
+        page.write_text(html.replace(old, new.format(up=up)), encoding='utf-8')
+
+def _localise_links(site:Path, site_url:str):
+    "Point nbdev's absolute doc links (site-url + page) at the pages of this build, so the local site is self-contained."
+    _rewrite_pages(site, f'href="{site_url.rstrip("/")}/', 'href="{up}')
 
 def _localise_katex(site:Path):
     "Serve KaTeX from the site itself so maths renders without a network."
     if not (KATEX_LOCAL/'katex.min.js').exists():
         print(f"warning: no local KaTeX at {KATEX_LOCAL} (run tools/setup.sh); maths will load from the CDN"); return
     shutil.copytree(KATEX_LOCAL, site/'site_libs/katex', dirs_exist_ok=True)
-    for page in site.rglob('*.html'):
-        html = page.read_text(encoding='utf-8')
-        if KATEX_CDN not in html: continue
-        up = '../' * (len(page.relative_to(site).parts) - 1)
-        page.write_text(html.replace(KATEX_CDN, f"{up}site_libs/katex"), encoding='utf-8')
+    _rewrite_pages(site, KATEX_CDN, '{up}site_libs/katex')
 
 def build(offline=False):
     cfg = _cfg()
