@@ -6,14 +6,14 @@
 __all__ = ['gaussian_expectation', 'ml_loss', 'cd_loss', 'pcd_loss', 'gaussian_cd', 'cd_grad_terms', 'ula_propagate',
            'ula_stationary', 'ou_propagate']
 
-# %% ../nbs/03_cd.ipynb #435eb3a3
+# %% ../nbs/03_cd.ipynb #a859be91
 import math
 import torch
 from .core import DCDError, check_batch, check_positive, check_int
 from .energy import gaussian_kl
 from .samplers import langevin, ReplayBuffer, ula_propagate, ula_stationary, ou_propagate
 
-# %% ../nbs/03_cd.ipynb #e80a3a6d
+# %% ../nbs/03_cd.ipynb #5a25faf8
 def gaussian_expectation(f,                # a function of a batch (B, d) -> (B,), e.g. an energy; exact when f is quadratic
                          m:torch.Tensor,   # the mean, shape (d,)
                          S:torch.Tensor,   # the covariance, shape (d, d), positive definite
@@ -26,7 +26,7 @@ def gaussian_expectation(f,                # a function of a batch (B, d) -> (B,
     pts = torch.cat([m + math.sqrt(d) * L.T, m - math.sqrt(d) * L.T])  # rows m ± sqrt(d) l_i
     return f(pts).mean()
 
-# %% ../nbs/03_cd.ipynb #6f8e9a91
+# %% ../nbs/03_cd.ipynb #e9c6f1ad
 def _flat_grad(out, params):
     "The gradient of the scalar `out` w.r.t. `params`, flattened to one vector (zeros for unused parameters)."
     gs = torch.autograd.grad(out, params, retain_graph=True, allow_unused=True)
@@ -35,14 +35,18 @@ def _flat_grad(out, params):
 def ml_loss(E,                      # the energy, a callable (B, d) -> (B,)
             x:torch.Tensor,         # data, shape (B, ...)
             x_model:torch.Tensor,   # samples of the model (or their stand-in: CD/PCD negatives), shape (B', ...)
+            energy_reg:float=0.,    # λ, weight of the stabilising penalty mean(E(x)²) + mean(E(x_model)²)
            )->torch.Tensor:         # scalar
-    "Surrogate $\\overline{E(x)}-\\overline{E(x_{model})}$ whose $\\theta$-gradient estimates $\\nabla_\\theta\\mathrm{KL}(p_d\\|p_\\theta)$."
+    "Surrogate $\\overline{E(x)}-\\overline{E(x_{model})}$ whose $\\theta$-gradient estimates $\\nabla_\\theta\\mathrm{KL}(p_d\\|p_\\theta)$ (+ optional energy penalty)."
     check_batch(x); check_batch(x_model, name="x_model")
     if x.shape[1:] != x_model.shape[1:]:
         raise DCDError(f"x and x_model must have the same event shape, got {tuple(x.shape)} and {tuple(x_model.shape)}")
-    return E(x).mean() - E(x_model.detach()).mean()
+    lam = check_positive(energy_reg, "energy_reg", allow_zero=True)
+    e_pos, e_neg = E(x), E(x_model.detach())
+    loss = e_pos.mean() - e_neg.mean()
+    return loss + lam * (e_pos.pow(2).mean() + e_neg.pow(2).mean()) if lam else loss
 
-# %% ../nbs/03_cd.ipynb #b394d744
+# %% ../nbs/03_cd.ipynb #06bbfe88
 def _run_langevin(E, x, n_steps, step_size, noise_scale):
     "Validated `langevin` from `x` (detached); zero steps return `x` itself."
     n_steps = check_int(n_steps, "n_steps"); check_positive(step_size, "step_size")
@@ -50,41 +54,43 @@ def _run_langevin(E, x, n_steps, step_size, noise_scale):
     x = x.detach()
     return langevin(E, x, n_steps, step_size, noise_scale) if n_steps > 0 else x
 
-# %% ../nbs/03_cd.ipynb #d9f66dbd
+# %% ../nbs/03_cd.ipynb #2e9dcd83
 def cd_loss(E,                         # the energy, a callable (B, d) -> (B,)
             x:torch.Tensor,            # a data batch, shape (B, ...); the chains start here
             n_steps:int=10,            # K, the number of Langevin steps (0 gives negatives equal to the data)
             step_size:float=0.01,      # the Langevin step h (drift -h grad E)
             noise_scale:float=None,    # the noise standard deviation per step; None for sqrt(2h), the exact discretisation
-            return_negatives:bool=False # also return the (detached) negatives
+            return_negatives:bool=False, # also return the (detached) negatives
+            energy_reg:float=0.        # λ, the energy penalty of `ml_loss` (the usual stabiliser of image EBMs)
            ):                          # scalar loss, or (loss, negatives)
     "CD-K loss $\\overline{E(x)}-\\overline{E(x^-)}$ with negatives from `n_steps` of Langevin started at the data."
     check_batch(x)
     x_neg = _run_langevin(E, x, n_steps, step_size, noise_scale)
-    loss = ml_loss(E, x, x_neg)
+    loss = ml_loss(E, x, x_neg, energy_reg)
     return (loss, x_neg) if return_negatives else loss
 
-# %% ../nbs/03_cd.ipynb #d43ef45a
+# %% ../nbs/03_cd.ipynb #7bb05848
 def pcd_loss(E,                        # the energy, a callable (B, d) -> (B,)
              x:torch.Tensor,           # a data batch, shape (B, ...)
              buffer:ReplayBuffer,      # the persistent chains; B of them are advanced and written back
              n_steps:int=10,           # Langevin steps per call
              step_size:float=0.01,     # the Langevin step h
              noise_scale:float=None,   # noise standard deviation per step; None for sqrt(2h)
-             return_negatives:bool=False # also return the (detached) negatives
+             return_negatives:bool=False, # also return the (detached) negatives
+             energy_reg:float=0.       # λ, the energy penalty of `ml_loss`
             ):                         # scalar loss, or (loss, negatives)
     "Persistent CD: advance `x.shape[0]` chains of `buffer` by `n_steps` of Langevin, write them back, contrast with `x`."
     check_batch(x)
     x_init, idx = buffer.sample(x.shape[0])
     x_neg = _run_langevin(E, x_init, n_steps, step_size, noise_scale)
     buffer.update(idx, x_neg)
-    loss = ml_loss(E, x, x_neg)
+    loss = ml_loss(E, x, x_neg, energy_reg)
     return (loss, x_neg) if return_negatives else loss
 
-# %% ../nbs/03_cd.ipynb #05d36c65
+# %% ../nbs/03_cd.ipynb #fc716ce5
 _all_ = ["ula_propagate", "ula_stationary", "ou_propagate"]  # defined in dcd_nb.samplers, re-exported here
 
-# %% ../nbs/03_cd.ipynb #c100f7f4
+# %% ../nbs/03_cd.ipynb #c4d803b3
 def _propagate(m, S, mu, Sigma, step_size, n_steps, exact=False, noise_scale=None):
     if exact:
         if noise_scale is not None: raise DCDError("noise_scale applies to ULA only; the exact OU kernel has noise sqrt(2) dW")
@@ -104,7 +110,7 @@ def gaussian_cd(m:torch.Tensor,         # data mean, shape (..., d)
     qm, qS = _propagate(m, S, mu, Sigma, step_size, n_steps, exact, noise_scale)
     return gaussian_kl(m, S, mu, Sigma) - gaussian_kl(qm, qS, mu, Sigma)
 
-# %% ../nbs/03_cd.ipynb #0df8304c
+# %% ../nbs/03_cd.ipynb #75ee3446
 def cd_grad_terms(E,                      # a `GaussianEnergy` (its `mean` and `cov` are differentiable in its parameters)
                   m:torch.Tensor,         # data mean, shape (d,)
                   S:torch.Tensor,         # data covariance, shape (d, d)
