@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['ESTIMATORS', 'STEP_FRACTION', 'gaussian_dcd', 'posterior_energy', 'laplace_sample', 'importance_contrast', 'dcd_loss']
 
-# %% ../nbs/05_dcd.ipynb #702cc27f
+# %% ../nbs/05_dcd.ipynb #95ac9eb8
 import math
 import torch
 from .core import DCDError, check_batch, check_positive, check_int
@@ -13,7 +13,7 @@ from .energy import energy_grad, gaussian_kl
 from .samplers import langevin, mala
 from .diffusion import GaussianKernel, LangevinKernel
 
-# %% ../nbs/05_dcd.ipynb #3e0c973e
+# %% ../nbs/05_dcd.ipynb #44a7114f
 def gaussian_dcd(m:torch.Tensor,     # data mean, (d,)
                  S:torch.Tensor,     # data covariance, (d, d)
                  mu:torch.Tensor,    # model mean, (d,)
@@ -30,7 +30,7 @@ def gaussian_dcd(m:torch.Tensor,     # data mean, (d,)
     else: raise DCDError(f"kernel must be a GaussianKernel, a LangevinKernel or a list of GaussianKernels, got {type(kernel).__name__}")
     return gaussian_kl(m, S, mu, Sigma) - gaussian_kl(*prop(m, S), *prop(mu, Sigma))
 
-# %% ../nbs/05_dcd.ipynb #89e29dc6
+# %% ../nbs/05_dcd.ipynb #d5a7ec43
 def _ve_picture(kernel, y): return y / kernel.a, (kernel.b / kernel.a) ** 2
 
 def posterior_energy(E,                     # the energy, callable x -> (B,)
@@ -49,7 +49,7 @@ def laplace_sample(E,                     # the energy
     yt, s2 = _ve_picture(kernel, y)
     return yt - s2 * energy_grad(E, yt)[1] + math.sqrt(s2) * torch.randn_like(yt)
 
-# %% ../nbs/05_dcd.ipynb #33b14c54
+# %% ../nbs/05_dcd.ipynb #939be7be
 def importance_contrast(E,                      # the energy, callable x -> (B,)
                         x:torch.Tensor,         # clean data, (B, ...)
                         kernel:GaussianKernel,  # the θ-free kernel
@@ -67,11 +67,11 @@ def importance_contrast(E,                      # the energy, callable x -> (B,)
     u = -torch.logsumexp(logits, 1) + math.log(M) + x[0].numel() * math.log(kernel.a)
     return e_x, u, e_p
 
-# %% ../nbs/05_dcd.ipynb #2c1d3858
+# %% ../nbs/05_dcd.ipynb #fc10828e
 ESTIMATORS = ("laplace", "langevin", "mala", "importance")
 STEP_FRACTION = {"langevin": 0.25, "mala": 0.5}  # default step h = c * b²/a² (measured in 05_dcd)
 
-def _contrast(E, x, kernel, estimator, n_steps, step_size, n_particles):
+def _contrast(E, x, kernel, estimator, n_steps, step_size, n_particles, init="noisy"):
     "Per-row data energies, contrast term and contrast-point energies for one θ-free kernel."
     if estimator == "importance":
         e_x, u, e_p = importance_contrast(E, x, kernel, n_particles)
@@ -81,7 +81,7 @@ def _contrast(E, x, kernel, estimator, n_steps, step_size, n_particles):
     else:
         h = STEP_FRACTION[estimator] * kernel.ve_sigma**2 if step_size is None else step_size
         sampler = langevin if estimator == "langevin" else (lambda *a: mala(*a)[0])
-        xp = sampler(posterior_energy(E, y, kernel), y / kernel.a, n_steps, h)
+        xp = sampler(posterior_energy(E, y, kernel), y / kernel.a if init == "noisy" else x, n_steps, h)
     e = E(torch.cat([x, xp.detach()]))
     return e[:len(x)], e[len(x):], e[len(x):, None]
 
@@ -92,7 +92,8 @@ def dcd_loss(E,                    # the energy (nn.Module or callable x -> (B,)
              n_steps:int=5,        # K, sampler steps for 'langevin' / 'mala'
              step_size=None,       # sampler step h; None for STEP_FRACTION[estimator] * b²/a²
              n_particles:int=16,   # M, proposals for 'importance'
-             energy_reg:float=0.   # λ, weight of the penalty mean(E(x)² + E(x')²)
+             energy_reg:float=0.,  # λ, weight of the penalty mean(E(x)² + E(x')²)
+             init:str="noisy"      # where 'langevin' / 'mala' chains start: 'noisy' (y/a) or 'data' (the clean x, a draw of p_d(x|y))
             )->torch.Tensor:       # a scalar whose θ-gradient estimates ∇θ DCD
     "Surrogate loss for diffusion contrastive divergence: data energy minus posterior contrast (+ optional energy penalty)."
     if estimator not in ESTIMATORS: raise DCDError(f"unknown estimator {estimator!r}; choose one of {', '.join(ESTIMATORS)}")
@@ -102,6 +103,7 @@ def dcd_loss(E,                    # the energy (nn.Module or callable x -> (B,)
         hint = " (the Langevin kernel is θ-dependent: use cd.cd_loss for CD)" if any(isinstance(k, LangevinKernel) for k in ks) else ""
         raise DCDError(f"kernel must be a θ-free GaussianKernel (VE, VP) or a non-empty list of them{hint}")
     if estimator in ("langevin", "mala"): n_steps = check_int(n_steps, "n_steps", minimum=1)
+    if init not in ("noisy", "data"): raise DCDError(f"init must be 'noisy' or 'data', got {init!r}")
     if step_size is not None: step_size = check_positive(step_size, "step_size")
     lam = check_positive(energy_reg, "energy_reg", allow_zero=True)
     level = torch.randint(len(ks), (len(x),), device=x.device) if len(ks) > 1 else torch.zeros(len(x), dtype=torch.long, device=x.device)
@@ -109,6 +111,6 @@ def dcd_loss(E,                    # the energy (nn.Module or callable x -> (B,)
     for i, k in enumerate(ks):
         xi = x[level == i]
         if len(xi) == 0: continue
-        e_x, c, e_p = _contrast(E, xi, k, estimator, n_steps, step_size, n_particles)
+        e_x, c, e_p = _contrast(E, xi, k, estimator, n_steps, step_size, n_particles, init)
         total = total + (e_x - c).sum() + lam * (e_x.pow(2) + e_p.pow(2).mean(1)).sum()
     return total / len(x)
