@@ -5,13 +5,16 @@
 # %% auto #0
 __all__ = ['HISTORY_KEYS', 'LOSS_DEFAULTS', 'data_generator', 'draw_batch', 'loss_parts', 'History', 'new_history', 'ema_decay',
            'ema_update', 'check_step', 'save_atomic', 'rng_state', 'set_rng_state', 'energy_spec', 'build_energy',
-           'fit', 'load_energy', 'Loss', 'loss_passes', 'make_loss']
+           'rank_seed', 'dist_info', 'init_distributed', 'amp_setup', 'fit', 'load_energy', 'Loss', 'loss_passes',
+           'make_loss']
 
-# %% ../nbs/08_train.ipynb #38673567
-import os, copy, math, time, random, warnings, importlib
+# %% ../nbs/08_train.ipynb #17d28132
+import os, copy, math, time, random, warnings, importlib, contextlib
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel as DDP
 with warnings.catch_warnings():  # tqdm.auto warns when ipywidgets is missing, then falls back to the text bar
     warnings.simplefilter("ignore")
     from tqdm.auto import tqdm
@@ -22,7 +25,7 @@ from .diffusion import VE
 from .dcd import dcd_loss
 from .baselines import dsm_loss, ssm_loss, ed_loss
 
-# %% ../nbs/08_train.ipynb #8bd95a22
+# %% ../nbs/08_train.ipynb #28c17bca
 def data_generator(seed:int=0 # the run's seed
                   )->torch.Generator: # a CPU generator for the minibatches, seeded apart from the global torch stream
     "The dedicated minibatch generator of a run with this seed."
@@ -39,8 +42,8 @@ def draw_batch(data,                   # a tensor (N, ...) or a callable sample(
     if x.shape[0] != n: raise DCDError(f"data(n, generator) must return n={n} rows, got shape {tuple(x.shape)}")
     return x if device is None else x.to(device)
 
-# %% ../nbs/08_train.ipynb #0e5161ad
-HISTORY_KEYS = ("step", "loss", "e_pos", "e_neg", "gap", "grad_norm", "sec")
+# %% ../nbs/08_train.ipynb #66dbc4f2
+HISTORY_KEYS = ("step", "loss", "e_pos", "e_neg", "gap", "grad_norm", "sec", "rows_per_sec")
 
 def loss_parts(out # what a loss function returned: a scalar tensor, or a dict with 'loss' and optional 'e_pos', 'e_neg'
               )->tuple: # (loss, e_pos or None, e_neg or None)
@@ -54,15 +57,15 @@ def loss_parts(out # what a loss function returned: a scalar tensor, or a dict w
     return loss.reshape(()), e_pos, e_neg
 
 class History(dict):
-    "The training history: `HISTORY_KEYS` -> per-step lists, 'diverged' -> None or the guard's message; `.ema` is the EMA copy."
+    "The training history: `HISTORY_KEYS` -> per-step lists, 'diverged' -> None or the guard's message, 'stopped' -> None or why `time_limit` ended it; `.ema` is the EMA copy."
     ema = None
 
 def new_history()->History:
     "An empty history."
-    h = History({k: [] for k in HISTORY_KEYS}); h["diverged"] = None
+    h = History({k: [] for k in HISTORY_KEYS}); h["diverged"] = h["stopped"] = None
     return h
 
-# %% ../nbs/08_train.ipynb #ee38d4df
+# %% ../nbs/08_train.ipynb #450fe8b2
 def ema_decay(decay:float, # the target decay d in [0, 1)
               n:int        # the number of EMA updates so far
              )->float:     # the decay used for update n
@@ -79,7 +82,7 @@ def ema_update(ema_model:nn.Module, # the EMA copy, updated in place
         if a.is_floating_point(): a.lerp_(b.detach(), 1 - decay)
         else: a.copy_(b)
 
-# %% ../nbs/08_train.ipynb #931e62ff
+# %% ../nbs/08_train.ipynb #a7e6e7ba
 def check_step(loss:float,           # the step's loss
                e_pos=None,           # mean data energy, or None
                e_neg=None,           # mean negative energy, or None
@@ -97,7 +100,7 @@ def check_step(loss:float,           # the step's loss
         return f"runaway energy gap: |e_pos - e_neg|={abs(e_pos - e_neg):.4g} > max_gap={max_gap:g}"
     return None
 
-# %% ../nbs/08_train.ipynb #1f1bd051
+# %% ../nbs/08_train.ipynb #8c2554f5
 def save_atomic(obj,      # what to save (anything `torch.save` takes)
                 path:str  # the destination file
                ):
@@ -127,7 +130,7 @@ def set_rng_state(state:dict,                         # from `rng_state`
     random.setstate(tuple(tuple(v) if isinstance(v, list) else v for v in state["python"]))
     if generator is not None and state["data"] is not None: generator.set_state(state["data"].cpu())
 
-# %% ../nbs/08_train.ipynb #af46e2c1
+# %% ../nbs/08_train.ipynb #c9efb343
 def energy_spec(E:nn.Module # the energy
                )->dict:     # {'cls': 'module.QualName', 'hparams': dict or None}
     "How to rebuild `E`: its class path and constructor arguments (`E.hparams`, None if it has none)."
@@ -149,12 +152,53 @@ def build_energy(spec:dict # from `energy_spec`
                        "its constructor arguments, or pass energy=<an instance> to load_energy")
     return obj(**spec["hparams"])
 
-# %% ../nbs/08_train.ipynb #c8950ee9
+# %% ../nbs/08_train.ipynb #3cbc48c6
+def rank_seed(seed:int,  # the run's seed
+              rank:int=0 # this process's rank
+             )->int:     # the seed of this rank's generators
+    "The seed of rank `rank`: `seed` itself on rank 0, $seed + rank\\,(2^{40}+1000003)$ on the others."
+    return int(seed) + int(rank) * (2**40 + 1_000_003)
+
+def dist_info()->tuple: # (rank, world_size)
+    "`(rank, world_size)` of the initialised default process group, `(0, 1)` without one."
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
+
+def init_distributed(backend:str|None=None # 'nccl' or 'gloo'; None: NCCL when CUDA is available, else Gloo
+                    )->tuple:              # (rank, world_size, device) of this process
+    "Initialise the default process group from `torchrun`'s environment (once) and return `(rank, world_size, device)`."
+    if not dist.is_available(): raise DCDError("this build of torch has no torch.distributed")
+    local = int(os.environ.get("LOCAL_RANK", 0))
+    if not dist.is_initialized():
+        if "WORLD_SIZE" not in os.environ:
+            raise DCDError("no process group and no torchrun environment (WORLD_SIZE unset): launch with `torchrun --nproc_per_node N script.py`")
+        backend = backend or ("nccl" if torch.cuda.is_available() else "gloo")
+        if backend == "nccl": torch.cuda.set_device(local)
+        dist.init_process_group(backend)
+    dev = torch.device("cuda", local) if dist.get_backend() == "nccl" else torch.device("cpu")
+    return dist.get_rank(), dist.get_world_size(), dev
+
+def amp_setup(amp,                  # None/False: off; 'bf16'; 'fp16'; True: bf16 where supported, else fp16
+              device:torch.device   # the training device
+             )->tuple:              # (autocast dtype or None, GradScaler or None)
+    "The autocast dtype and loss scaler for `fit`'s `amp` option on `device`."
+    if amp is None or amp is False: return None, None
+    if amp is True: amp = "bf16" if device.type != "cuda" or torch.cuda.is_bf16_supported() else "fp16"
+    if amp not in ("bf16", "fp16"): raise DCDError(f"amp must be None, False, True, 'bf16' or 'fp16', got {amp!r}")
+    if device.type not in ("cpu", "cuda"): raise DCDError(f"amp needs a CPU or CUDA device, got {device}")
+    return (torch.bfloat16, None) if amp == "bf16" else (torch.float16, torch.amp.GradScaler(device.type))
+
+# %% ../nbs/08_train.ipynb #45a58360
 def _clone(o):
     if isinstance(o, torch.Tensor): return o.detach().clone()
     if isinstance(o, dict): return {k: _clone(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)): return type(o)(_clone(v) for v in o)
     return o if o is None or isinstance(o, (int, float, str, bool)) else copy.deepcopy(o)
+
+def _cpu(o):
+    if isinstance(o, torch.Tensor): return o.detach().cpu()
+    if isinstance(o, dict): return {k: _cpu(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return type(o)(_cpu(v) for v in o)
+    return o
 
 def _make_optimizer(optimizer, params, lr):
     if callable(optimizer): return optimizer(params, lr)
@@ -165,47 +209,104 @@ def _make_optimizer(optimizer, params, lr):
 def _loss_state(loss_fn): return loss_fn.state_dict() if callable(getattr(loss_fn, "state_dict", None)) else None
 
 class _Run:
-    "The mutable state of one training run: snapshot/restore for the guard, and the checkpoint dict."
-    def __init__(self, E, ema_model, opt, loss_fn, gen, hist):
+    "The mutable state of one training run: snapshot/restore for the guard, and the checkpoint (all ranks' random states)."
+    def __init__(self, E, ema_model, opt, loss_fn, gen, hist, scaler=None, rank=0, world=1, seed=0):
         self.E, self.ema_model, self.opt, self.loss_fn, self.gen, self.hist = E, ema_model, opt, loss_fn, gen, hist
+        self.scaler, self.rank, self.world, self.seed = scaler, rank, world, seed
     def snapshot(self, step):
         return dict(step=step, model=_clone(self.E.state_dict()), opt=_clone(self.opt.state_dict()),
                     ema=None if self.ema_model is None else _clone(self.ema_model.state_dict()),
+                    scaler=None if self.scaler is None else self.scaler.state_dict(),
                     loss_state=_clone(_loss_state(self.loss_fn)), rng=rng_state(self.gen), n_hist=len(self.hist["step"]))
     def restore(self, s, history=None):
+        "Restore a snapshot (history=None) or a checkpoint (its history given): this rank takes its own random states."
         self.E.load_state_dict(s["model"]); self.opt.load_state_dict(_clone(s["opt"]))
         if self.ema_model is not None: self.ema_model.load_state_dict(s["ema"] if s["ema"] is not None else s["model"])
-        if callable(getattr(self.loss_fn, "load_state_dict", None)): self.loss_fn.load_state_dict(s["loss_state"])
-        if history is not None: self.hist.update(history); self.hist["diverged"] = None  # a resumed run starts unflagged
+        if self.scaler is not None and s.get("scaler"): self.scaler.load_state_dict(s["scaler"])
+        mine = s
+        if history is not None:  # a checkpoint: rank r's states are in s['ranks'][r] (rank 0's also at the top level)
+            ranks = s.get("ranks") or [s]
+            mine = ranks[self.rank] if self.rank < len(ranks) else None
+            self.hist.update(history); self.hist["diverged"] = self.hist["stopped"] = None  # a resumed run starts unflagged
+            for k in HISTORY_KEYS:  # checkpoints from before a key existed: NaN for their steps
+                if len(self.hist[k]) < s["n_hist"]: self.hist[k] = [math.nan] * s["n_hist"]
         for k in HISTORY_KEYS: del self.hist[k][s["n_hist"]:]
-        set_rng_state(s["rng"], self.gen)  # last: restoring the loss state must not consume randomness after this
+        if callable(getattr(self.loss_fn, "load_state_dict", None)): self.loss_fn.load_state_dict(None if mine is None else mine["loss_state"])
+        if mine is None: rs = rank_seed(self.seed, self.rank); set_seed(rs); self.gen.manual_seed(rs + 2**32)  # a rank the checkpoint did not have
+        else: set_rng_state(mine["rng"], self.gen)  # last: restoring the loss state must not consume randomness after this
         return s["step"]
     def checkpoint(self, snap, config):
+        "The checkpoint dict; with several ranks it gathers every rank's random and loss states (a collective: all ranks call it)."
         c = dict(snap, history={k: (list(v) if isinstance(v, list) else v) for k, v in self.hist.items()}, energy=energy_spec(self.E), config=config, version=1)
+        if self.world > 1:
+            c["ranks"] = [None] * self.world
+            dist.all_gather_object(c["ranks"], _cpu(dict(rng=snap["rng"], loss_state=snap["loss_state"])))
         return c
+    def save(self, snap, config, path):
+        "Write the checkpoint from rank 0 only; the other ranks wait until it is on disk."
+        c = self.checkpoint(snap, config)
+        if self.rank == 0: save_atomic(c, path)
+        if self.world > 1: dist.barrier()
 
-# %% ../nbs/08_train.ipynb #41ab62d1
+def _resolve_distributed(distributed):
+    "fit's `distributed` option -> (rank, world_size); initialises the process group from torchrun's environment if needed."
+    if distributed is False: return 0, 1
+    if distributed not in (None, True): raise DCDError(f"distributed must be None, True or False, got {distributed!r}")
+    if dist.is_available() and not dist.is_initialized() and (distributed or int(os.environ.get("WORLD_SIZE", 1)) > 1): init_distributed()
+    rank, world = dist_info()
+    return (rank, world) if world > 1 or distributed else (0, 1)
+
+def _mean_over_ranks(vals, world):
+    "The step's telemetry (loss, grad norm, e_pos, e_neg) averaged over ranks; the grad norm is already the same on all of them."
+    red = vals[[0, 2, 3]]; dist.all_reduce(red)  # a NaN on any rank makes the mean NaN on every rank: the guard decides alike
+    out = vals.clone(); out[[0, 2, 3]] = red / world
+    return out
+
+def _train_view(E, dev, world, compile, loss_fn, ddp_kwargs):
+    "What the loss calls: E, wrapped in DistributedDataParallel with several ranks, then torch.compile'd if asked."
+    view = E
+    if world > 1: view = DDP(E, device_ids=[dev.index] if dev.type == "cuda" else None, **(ddp_kwargs or {}))
+    if compile:
+        if (getattr(loss_fn, "passes", None) or {}).get("create_graph"):
+            raise DCDError(f"compile=True cannot train {getattr(loss_fn, 'name', 'this loss')}: it differentiates through an input gradient "
+                           "(create_graph=True), and torch.compile does not support double backward; train it with compile=False")
+        view = torch.compile(view, **(compile if isinstance(compile, dict) else {}))
+    return view
+
+# %% ../nbs/08_train.ipynb #2464b12f
+def _time_up(t0, limit, world, dev):
+    "Whether `limit` seconds have passed since `t0` (rank 0's clock decides for every rank under DDP)."
+    up = torch.tensor(float(time.perf_counter() - t0 >= limit), device=dev)
+    if world > 1: dist.broadcast(up, 0)
+    return bool(up)
+
+# %% ../nbs/08_train.ipynb #a0868c01
 def fit(E:nn.Module,             # the energy to train (updated in place)
         loss_fn,                 # loss_fn(E, x) -> scalar or dict(loss, e_pos, e_neg); e.g. `make_loss('dcd')`
         data,                    # a tensor (N, ...) sampled with replacement, or a callable sample(n, generator)
         steps:int=1000,          # total optimiser steps (a resumed run continues up to this number)
         lr:float=1e-3,           # learning rate
-        batch_size:int=256,      # rows per step
-        seed:int=0,              # seeds the global RNGs (fresh runs) and the minibatch generator
+        batch_size:int=256,      # rows per step and process (the effective batch is world_size × batch_size)
+        seed:int=0,              # seeds the global RNGs (fresh runs) and the minibatch generator (per rank: `rank_seed`)
         ema:float|None=0.999,    # EMA decay d (warmed up, see `ema_decay`); 0 or None: no EMA copy
         optimizer='adam',        # 'adam', 'adamw', 'sgd', or a callable (params, lr) -> optimizer
         grad_clip:float|None=None, # clip the total gradient norm to this value; None: no clipping
-        device=None,             # where to train; None keeps E's device
-        ckpt_path:str|None=None, # checkpoint file (written atomically); None: no checkpoints
+        device=None,             # where to train; None keeps E's device ('cuda' under DDP means cuda:LOCAL_RANK)
+        ckpt_path:str|None=None, # checkpoint file (written atomically, by rank 0); None: no checkpoints
         ckpt_every:int|None=None,# also write the checkpoint every this many steps; None: only at the end
         resume:bool=True,        # continue from `ckpt_path` if it exists
-        progress:bool=True,      # show a progress bar with the running loss and gap
+        progress:bool=True,      # show a progress bar with the running loss and gap (rank 0 only)
         log_every:int=10,        # steps between progress-bar updates (mean loss and gap over them)
         guard:str|None='stop',   # on divergence roll back, then 'stop' (warn, return) or 'raise' (DCDError); None: no checks
         max_gap:float=1e3,       # guard bound on |e_pos - e_neg|
         max_energy:float=1e4,    # guard bound on |e_pos|, |e_neg|
+        amp=None,                # mixed precision: None/False off, 'bf16', 'fp16' (with a GradScaler), True (see `amp_setup`)
+        compile=False,           # torch.compile the energy the loss calls: True, or a dict of torch.compile options
+        distributed=None,        # None: DDP when a process group (or torchrun) has several ranks; False: never; True: require it
+        ddp_kwargs:dict|None=None, # extra DistributedDataParallel arguments, e.g. dict(bucket_cap_mb=50)
+        time_limit:float|None=None, # stop after the step that reaches this many seconds of training (equal wall-clock studies); None: no limit
        )->History:               # per-step telemetry (HISTORY_KEYS lists), 'diverged', and `.ema` (the EMA copy or None)
-    "Train the energy `E` with `loss_fn` on `data`: Adam, EMA, telemetry, divergence guard, atomic and exactly resumable checkpoints."
+    "Train the energy `E` with `loss_fn` on `data`: Adam, EMA, telemetry, divergence guard, exactly resumable checkpoints, AMP, compile, DDP."
     if not isinstance(E, nn.Module): raise DCDError(f"E must be an nn.Module, got {type(E).__name__}")
     for name, v in (("steps", steps), ("batch_size", batch_size), ("log_every", log_every)) + ((("ckpt_every", ckpt_every),) if ckpt_every is not None else ()):
         if not isinstance(v, int) or isinstance(v, bool) or v < (0 if name == "steps" else 1): raise DCDError(f"{name} must be a positive integer, got {v!r}")
@@ -214,61 +315,85 @@ def fit(E:nn.Module,             # the energy to train (updated in place)
     if ema: ema = check_positive(ema, "ema")
     if ema and ema >= 1: raise DCDError(f"ema must be a decay in [0, 1), got {ema}")
     if grad_clip is not None: grad_clip = check_positive(grad_clip, "grad_clip")
+    if time_limit is not None: time_limit = check_positive(time_limit, "time_limit")
+    if not isinstance(compile, (bool, dict)): raise DCDError(f"compile must be True, False or a dict of torch.compile options, got {compile!r}")
+    if not isinstance(ddp_kwargs, (dict, type(None))): raise DCDError(f"ddp_kwargs must be a dict or None, got {ddp_kwargs!r}")
     if not callable(data): data = check_batch(data, name="data")
+    rank, world = _resolve_distributed(distributed)
     dev = next(iter(E.parameters()), torch.zeros(())).device if device is None else get_device(device)
+    if world > 1 and dist.get_backend() == "nccl" and (dev.type != "cuda" or dev.index is None): dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    amp_dtype, scaler = amp_setup(amp, dev)
     E.to(dev).train()
+    if world > 1:
+        for v in E.state_dict().values(): dist.broadcast(v, 0)  # every rank starts from rank 0's weights (and so does each EMA copy)
     params = [p for p in E.parameters() if p.requires_grad]
-    opt, gen = _make_optimizer(optimizer, params, lr), data_generator(seed)
+    opt, gen = _make_optimizer(optimizer, params, lr), data_generator(rank_seed(seed, rank))
     ema_model = copy.deepcopy(E).requires_grad_(False).eval() if ema else None
-    hist = new_history(); run = _Run(E, ema_model, opt, loss_fn, gen, hist)
+    hist = new_history(); run = _Run(E, ema_model, opt, loss_fn, gen, hist, scaler, rank, world, seed)
     config = dict(lr=lr, batch_size=batch_size, seed=seed, ema=ema, optimizer=optimizer if isinstance(optimizer, str) else repr(optimizer),
-                  grad_clip=grad_clip, loss=getattr(loss_fn, "name", repr(loss_fn)))
+                  grad_clip=grad_clip, loss=getattr(loss_fn, "name", repr(loss_fn)), amp=None if amp_dtype is None else str(amp_dtype),
+                  compile=bool(compile), world_size=world)
     start = 0
     if ckpt_path is not None and resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location=dev, weights_only=True)
         if ck["step"] > steps: raise DCDError(f"the checkpoint is at step {ck['step']}, beyond steps={steps}; ask for more steps to resume")
         start = run.restore(ck, ck["history"])
-    else: set_seed(seed); gen.manual_seed(int(seed) + 2**32)
+        if len(ck.get("ranks") or [0]) != world and rank == 0:
+            warnings.warn(f"the checkpoint was written by {len(ck.get('ranks') or [0])} process(es), this run has {world}: the weights "
+                          "resume exactly, the random streams of the ranks do not", RuntimeWarning, stacklevel=2)
+    else: rs = rank_seed(seed, rank); set_seed(rs); gen.manual_seed(rs + 2**32)
     hist.ema = ema_model
+    E_train = _train_view(E, dev, world, compile, loss_fn, ddp_kwargs)
     prev = cur = None
-    bar = tqdm(total=steps, initial=start, disable=not progress, desc="fit", leave=True, mininterval=1.0)
+    bar = tqdm(total=steps, initial=start, disable=not progress or rank != 0, desc="fit", leave=True, mininterval=1.0)
+    t_fit, done = time.perf_counter(), steps
     for step in range(start, steps):
         if guard is not None: prev, cur = cur, run.snapshot(step)
         t0 = time.perf_counter()
         x = draw_batch(data, batch_size, gen, dev)
-        loss, e_pos, e_neg = loss_parts(loss_fn(E, x))
-        opt.zero_grad(set_to_none=True); loss.backward()
+        with (contextlib.nullcontext() if amp_dtype is None else torch.autocast(dev.type, dtype=amp_dtype)):
+            loss, e_pos, e_neg = loss_parts(loss_fn(E_train, x))
+        if world > 1: loss = loss + 0. * sum(p.sum() for p in params)  # every parameter gets a gradient for DDP to all-reduce (see below)
+        opt.zero_grad(set_to_none=True); (loss if scaler is None else scaler.scale(loss)).backward()
+        if scaler is not None: scaler.unscale_(opt)
         grads = [p.grad for p in params if p.grad is not None]
         gn = torch.nn.utils.get_total_norm(grads) if grads else torch.zeros((), device=dev)
         vals = torch.stack([torch.as_tensor(v, dtype=torch.float32 if dev.type == "mps" else torch.float64, device=dev).detach().reshape(())
-                            for v in (loss, gn, e_pos if e_pos is not None else math.nan, e_neg if e_neg is not None else math.nan)]).tolist()
-        lv, gv, pv, nv = vals; pv = None if e_pos is None else pv; nv = None if e_neg is None else nv
-        why = None if guard is None else check_step(lv, pv, nv, gv, max_gap, max_energy)
+                            for v in (loss, gn, e_pos if e_pos is not None else math.nan, e_neg if e_neg is not None else math.nan)])
+        if world > 1: vals = _mean_over_ranks(vals, world)
+        lv, gv, pv, nv = vals.tolist(); pv = None if e_pos is None else pv; nv = None if e_neg is None else nv
+        overflow = scaler is not None and math.isfinite(lv) and not math.isfinite(gv)  # fp16: the scaler skips the step, lowers its scale
+        why = None if guard is None else check_step(lv, pv, nv, 0. if overflow else gv, max_gap, max_energy)
         if why is not None:
             back = prev if prev is not None else cur
             run.restore(back)
             msg = (f"training diverged at step {step} ({why}); rolled back to the state at the start of step {back['step']} "
                    f"(weights after {back['step']} steps). Lower lr, set grad_clip or an energy penalty, then call fit again to resume.")
             hist["diverged"] = msg; bar.close()
-            if ckpt_path is not None: save_atomic(run.checkpoint(back, config), ckpt_path)
+            if ckpt_path is not None: run.save(back, config, ckpt_path)
             if guard == "raise": raise DCDError(msg)
-            warnings.warn(msg, RuntimeWarning, stacklevel=2); return hist
-        if grad_clip is not None and grads: torch.nn.utils.clip_grads_with_norm_(params, grad_clip, gn)
-        opt.step()
+            if rank == 0: warnings.warn(msg, RuntimeWarning, stacklevel=2)
+            return hist
+        if grad_clip is not None and grads and not overflow: torch.nn.utils.clip_grads_with_norm_(params, grad_clip, gn)
+        if scaler is None: opt.step()
+        else: scaler.step(opt); scaler.update()
         if ema_model is not None: ema_update(ema_model, E, ema_decay(ema, step))
+        sec = time.perf_counter() - t0
         row = dict(step=step, loss=lv, e_pos=math.nan if pv is None else pv, e_neg=math.nan if nv is None else nv,
-                   gap=math.nan if pv is None or nv is None else pv - nv, grad_norm=gv, sec=time.perf_counter() - t0)
+                   gap=math.nan if pv is None or nv is None else pv - nv, grad_norm=gv, sec=sec, rows_per_sec=world * batch_size / sec)
         for k in HISTORY_KEYS: hist[k].append(row[k])
         bar.update(1)
         if (step + 1) % log_every == 0 or step + 1 == steps:
             bar.set_postfix(loss=f"{np.mean(hist['loss'][-log_every:]):.4g}", gap=f"{np.mean(hist['gap'][-log_every:]):.3g}", refresh=False)
         if ckpt_path is not None and ckpt_every and (step + 1) % ckpt_every == 0 and step + 1 < steps:
-            save_atomic(run.checkpoint(run.snapshot(step + 1), config), ckpt_path)
+            run.save(run.snapshot(step + 1), config, ckpt_path)
+        if time_limit is not None and step + 1 < steps and _time_up(t_fit, time_limit, world, dev):
+            done = step + 1; hist["stopped"] = f"time_limit of {time_limit:g} s reached after step {done}"; break
     bar.close()
-    if ckpt_path is not None: save_atomic(run.checkpoint(run.snapshot(steps), config), ckpt_path)
+    if ckpt_path is not None: run.save(run.snapshot(done), config, ckpt_path)
     return hist
 
-# %% ../nbs/08_train.ipynb #e7ac8635
+# %% ../nbs/08_train.ipynb #1c1e60af
 def load_energy(path:str,             # a checkpoint written by `fit`
                 energy:nn.Module|None=None, # an instance to load into; None rebuilds it from the recorded class and hparams
                 ema:bool=True,        # the EMA weights (if the run kept them); False for the raw weights
@@ -282,7 +407,7 @@ def load_energy(path:str,             # a checkpoint written by `fit`
     E.load_state_dict(ck["ema"] if ema and ck.get("ema") is not None else ck["model"])
     return E.to(dev).eval().requires_grad_(False)
 
-# %% ../nbs/08_train.ipynb #38859b13
+# %% ../nbs/08_train.ipynb #a30e4f2e
 class Loss:
     "A named training objective for `fit`: `loss(E, x)` returns dict(loss, e_pos, e_neg); `.kw` holds its settings, `.passes` its cost."
     def __init__(self, name:str, fn, kw:dict, passes:dict):
@@ -303,10 +428,10 @@ class Loss:
         self.buffer, self._pending = None, (None if state is None else _clone(state))
     def __repr__(self): return f"Loss({self.name!r}, {self.kw})"
 
-# %% ../nbs/08_train.ipynb #9da88c05
+# %% ../nbs/08_train.ipynb #8ab09220
 def _f_cd(self, E, x, calls):
     k = self.kw
-    loss = cd_loss(E, x, n_steps=k["k"], step_size=k["step_size"], noise_scale=k["noise_scale"])
+    loss = cd_loss(E, x, n_steps=k["k"], step_size=k["step_size"], noise_scale=k["noise_scale"], energy_reg=k["energy_reg"])
     return loss, calls[-2].mean(), calls[-1].mean()                  # ml_loss evaluates E(x), then E(x_neg)
 
 def _pcd_buffer(self, x):
@@ -323,13 +448,14 @@ def _pcd_buffer(self, x):
 
 def _f_pcd(self, E, x, calls):
     k = self.kw
-    loss = pcd_loss(E, x, _pcd_buffer(self, x), n_steps=k["k"], step_size=k["step_size"], noise_scale=k["noise_scale"])
+    loss = pcd_loss(E, x, _pcd_buffer(self, x), n_steps=k["k"], step_size=k["step_size"], noise_scale=k["noise_scale"],
+                    energy_reg=k["energy_reg"])
     return loss, calls[-2].mean(), calls[-1].mean()
 
 def _f_dcd(self, E, x, calls):
     k = self.kw
     loss = dcd_loss(E, x, VE(k["sigma"]), k["estimator"], n_steps=k["n_steps"], step_size=k["step_size"],
-                    n_particles=k["n_particles"], energy_reg=k["energy_reg"])
+                    n_particles=k["n_particles"], energy_reg=k["energy_reg"], init=k["init"])
     B = len(x); e_x, e_c = calls[-1][:B], calls[-1][B:]             # the last forward is E(cat[x, contrast points])
     if k["estimator"] != "importance": return loss, e_x.mean(), e_c.mean()
     pen = k["energy_reg"] * (e_x.pow(2) + e_c.view(B, -1).pow(2).mean(1)).mean()
@@ -343,9 +469,9 @@ def _f_ed(self, E, x, calls):
 def _f_dsm(self, E, x, calls): return dsm_loss(E, x, self.kw["sigma"]), calls[-1].mean(), None
 def _f_ssm(self, E, x, calls): return ssm_loss(E, x, self.kw["n_projections"]), calls[-1].mean(), None
 
-# %% ../nbs/08_train.ipynb #25d44baf
-_DCD_KW = dict(estimator="importance", sigma=1.0, n_particles=16, energy_reg=0., n_steps=5, step_size=None)  # 05_dcd's setting
-_CD_KW = dict(k=10, step_size=0.01, noise_scale=None)
+# %% ../nbs/08_train.ipynb #f762f40d
+_DCD_KW = dict(estimator="importance", sigma=1.0, n_particles=16, energy_reg=0., n_steps=5, step_size=None, init="noisy")  # 05_dcd's setting
+_CD_KW = dict(k=10, step_size=0.01, noise_scale=None, energy_reg=0.)
 LOSS_DEFAULTS = {
     "dcd": (_f_dcd, dict(_DCD_KW, sigma=0.5, n_particles=4)), "dcd-importance": (_f_dcd, _DCD_KW), "dcd-laplace": (_f_dcd, dict(_DCD_KW, estimator="laplace", sigma=0.1)),
     "cd": (_f_cd, _CD_KW), "pcd": (_f_pcd, dict(_CD_KW, buffer_size=10_000, reinit_frac=0.05)),
