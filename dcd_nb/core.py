@@ -5,16 +5,16 @@
 # %% auto #0
 __all__ = ['DCDError', 'check_int', 'set_seed', 'get_device', 'check_finite', 'check_batch', 'check_positive']
 
-# %% ../nbs/00_core.ipynb #bbf82b49
+# %% ../nbs/00_core.ipynb #4e8e76c7
 import os, random
 import numpy as np
 import torch
 
-# %% ../nbs/00_core.ipynb #a25210ec
+# %% ../nbs/00_core.ipynb #f2647d23
 class DCDError(ValueError):
     "Raised by dcd_nb when an input is invalid: wrong shape, non-finite values, impossible hyper-parameters."
 
-# %% ../nbs/00_core.ipynb #84ec6c66
+# %% ../nbs/00_core.ipynb #2c3d7df1
 def check_int(value,               # a count: number of steps, particles, levels, layers, a seed
               name:str,            # its name in the error message
               minimum:int=0,       # the smallest allowed value
@@ -27,7 +27,7 @@ def check_int(value,               # a count: number of steps, particles, levels
     else: rng = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
     raise DCDError(f"{name} must be {rng}, got {value!r}")
 
-# %% ../nbs/00_core.ipynb #9af34178
+# %% ../nbs/00_core.ipynb #66692e20
 def set_seed(seed:int=0,              # the seed for `random`, NumPy and torch (all devices)
              deterministic:bool=False # also ask torch for deterministic kernels (slower on GPU)
             )->int:                   # the seed, so it can be logged
@@ -39,14 +39,14 @@ def set_seed(seed:int=0,              # the seed for `random`, NumPy and torch (
         torch.use_deterministic_algorithms(True, warn_only=True)
     return seed
 
-# %% ../nbs/00_core.ipynb #9d55fdc3
+# %% ../nbs/00_core.ipynb #9a57f453
 def _available(kind:str)->bool:
     if kind == "cpu": return True
     if kind == "cuda": return torch.cuda.is_available()
     if kind == "mps": return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
     return False
 
-# %% ../nbs/00_core.ipynb #7aedfafb
+# %% ../nbs/00_core.ipynb #319fac44
 def get_device(device=None # `None` for the best available, else a name such as 'cpu', 'cuda', 'cuda:1', or a `torch.device`
               )->torch.device:
     "The device to compute on: the one asked for (checked), or CUDA, MPS, CPU in that order of preference."
@@ -59,7 +59,7 @@ def get_device(device=None # `None` for the best available, else a name such as 
         raise DCDError(f"device {device!r} does not exist: this machine has {torch.cuda.device_count()} CUDA device(s)")
     return dev
 
-# %% ../nbs/00_core.ipynb #0b2d3ef8
+# %% ../nbs/00_core.ipynb #8aebb70e
 def check_finite(x:torch.Tensor, # a tensor to check
                  name:str="x"    # its name in the error message
                 )->torch.Tensor:
@@ -69,12 +69,12 @@ def check_finite(x:torch.Tensor, # a tensor to check
         raise DCDError(f"{name} has non-finite values ({n_nan} NaN, {n_inf} inf) in a tensor of shape {tuple(x.shape)}")
     return x
 
-# %% ../nbs/00_core.ipynb #b6d097b3
+# %% ../nbs/00_core.ipynb #49fbb6ec
 def check_batch(x,                   # the batch, a tensor of shape (B, *event_shape)
                 dim:int|None=None,   # the expected size of the last axis (the data dimension), if known
                 ndim:int|None=None,  # the expected rank including the batch axis (2 for vectors, 4 for images), if known
                 name:str="x",        # its name in error messages
-                finite:bool=True     # also check that every value is finite
+                finite=True          # also check that every value is finite: True, False, or 'cpu' (only for CPU tensors)
                )->torch.Tensor:
     "Check that `x` is a floating batch of the expected shape with finite values; return it unchanged."
     if not isinstance(x, torch.Tensor): raise DCDError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
@@ -82,9 +82,10 @@ def check_batch(x,                   # the batch, a tensor of shape (B, *event_s
     if x.ndim < 2: raise DCDError(f"{name} must be a batch of shape (B, ...), got shape {tuple(x.shape)}; use x[None] for one sample")
     if ndim is not None and x.ndim != ndim: raise DCDError(f"{name} must have rank {ndim}, got shape {tuple(x.shape)}")
     if dim is not None and x.shape[-1] != dim: raise DCDError(f"{name} must have last dimension {dim}, got shape {tuple(x.shape)}")
+    if finite == "cpu": finite = x.device.type == "cpu"
     return check_finite(x, name) if finite else x
 
-# %% ../nbs/00_core.ipynb #afdc0213
+# %% ../nbs/00_core.ipynb #c1ee21bf
 def check_positive(value,                  # a scalar hyper-parameter
                    name:str,               # its name in the error message
                    allow_zero:bool=False   # accept 0 as well

