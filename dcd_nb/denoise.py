@@ -8,7 +8,7 @@ __all__ = ['POSTERIOR_STEP', 'STUDY_METHODS', 'STUDY_ARCHS', 'tweedie_denoise', 
            'study_energy', 'run_denoisers', 'denoise_study', 'study_summary', 'study_table', 'study_targets',
            'study_figure']
 
-# %% ../nbs/11_denoise.ipynb #52f89f45
+# %% ../nbs/11_denoise.ipynb #a9175304
 import math
 import numpy as np
 import torch
@@ -22,7 +22,7 @@ from .dcd import posterior_energy
 from .images import fashion_mnist, ConvEnergy, show_images
 from .train import fit, make_loss
 
-# %% ../nbs/11_denoise.ipynb #d61c6a53
+# %% ../nbs/11_denoise.ipynb #fa34853b
 def _check_y_sigma(y, sigma):
     "Validate a noisy batch and its noise level."
     return check_batch(y, name="y"), check_positive(sigma, "sigma")
@@ -35,7 +35,7 @@ def tweedie_denoise(E,               # an energy, callable x -> (B,); exact if i
     y, s = _check_y_sigma(y, sigma)
     return y - s**2 * energy_grad(E, y)[1]
 
-# %% ../nbs/11_denoise.ipynb #964cdd11
+# %% ../nbs/11_denoise.ipynb #d577fa4b
 def map_denoise(E,                  # the prior energy, callable x -> (B,)
                 y:torch.Tensor,     # noisy observations, shape (B, ...)
                 sigma:float,        # the noise level σ of y
@@ -49,7 +49,7 @@ def map_denoise(E,                  # the prior energy, callable x -> (B,)
     for _ in range(n): x = x - eta * energy_grad(U, x)[1]
     return x
 
-# %% ../nbs/11_denoise.ipynb #9b964788
+# %% ../nbs/11_denoise.ipynb #0e823504
 POSTERIOR_STEP = {"langevin": 0.25, "mala": 0.5}  # default step = fraction * σ²
 
 def posterior_mean_denoise(E,                   # the prior energy, callable x -> (B,)
@@ -72,7 +72,7 @@ def posterior_mean_denoise(E,                   # the prior energy, callable x -
         if k >= b: total = total + x
     return total / (K - b)
 
-# %% ../nbs/11_denoise.ipynb #4366f8dc
+# %% ../nbs/11_denoise.ipynb #95b30423
 def _pair(x, y, ndim=None):
     "Check two batches of the same shape."
     check_batch(x, ndim=ndim); check_batch(y, ndim=ndim, name="y")
@@ -94,7 +94,7 @@ def psnr(x:torch.Tensor,        # estimates, shape (B, ...)
     mse = (x - y).flatten(1).pow(2).mean(1)
     return _reduce(10 * torch.log10(L**2 / mse), reduction)
 
-# %% ../nbs/11_denoise.ipynb #8a2a089e
+# %% ../nbs/11_denoise.ipynb #a7d801f9
 def noise_psnr(sigma:float,         # the noise level σ
                D:int,               # values per image (C·H·W)
                data_range:float=1.  # L
@@ -105,7 +105,7 @@ def noise_psnr(sigma:float,         # the noise level σ
     mean = -20 * math.log10(s / L) + c * (math.log(D / 2) - torch.special.digamma(h).item())
     return mean, c * math.sqrt(torch.special.polygamma(1, h).item())
 
-# %% ../nbs/11_denoise.ipynb #6406a541
+# %% ../nbs/11_denoise.ipynb #2f941314
 def gaussian_window(size:int,      # number of taps (odd)
                     sigma:float    # the Gaussian's standard deviation in pixels
                    )->torch.Tensor: # shape (size,), float64, sums to 1
@@ -122,7 +122,7 @@ def _sep_conv(x, w, padding=0):
     x = F.conv2d(x, w.view(1, 1, -1, 1).expand(C, 1, -1, 1), padding=(padding, 0), groups=C)
     return F.conv2d(x, w.view(1, 1, 1, -1).expand(C, 1, 1, -1), padding=(0, padding), groups=C)
 
-# %% ../nbs/11_denoise.ipynb #99aa6ed4
+# %% ../nbs/11_denoise.ipynb #df018eb0
 def ssim(x:torch.Tensor,        # estimates, images (B, C, H, W)
          y:torch.Tensor,        # references, same shape
          data_range:float=1.,   # L, the range of the data
@@ -144,7 +144,7 @@ def ssim(x:torch.Tensor,        # estimates, images (B, C, H, W)
     smap = (2 * mx * my + c1) * (2 * cxy + c2) / ((mx**2 + my**2 + c1) * (vx + vy + c2))
     return _reduce(smap.flatten(1).mean(1).to(x.dtype), reduction)
 
-# %% ../nbs/11_denoise.ipynb #20773416
+# %% ../nbs/11_denoise.ipynb #a9586328
 def add_noise(x:torch.Tensor,      # clean data, (B, ...)
               sigma:float,         # the noise level σ
               generator:torch.Generator|None=None # the random stream; None for torch's global one
@@ -173,7 +173,7 @@ def tune_blur(y_train:torch.Tensor,  # noisy training images (B, C, H, W)
     scores = {s: psnr(gaussian_blur_denoise(y_train, s), x_train).item() for s in sigmas}
     return max(scores, key=scores.get), scores
 
-# %% ../nbs/11_denoise.ipynb #34428f90
+# %% ../nbs/11_denoise.ipynb #89431144
 STUDY_METHODS = {  # the study's objectives at noise level s, as make_loss arguments (picked by bench_denoise.py --grid)
     "cd": lambda s: dict(method="cd", k=10, step_size=0.01, energy_reg=0.001),
     "dcd": lambda s: dict(method="dcd", estimator="laplace", sigma=s, energy_reg=0.01),
@@ -202,7 +202,7 @@ def study_energy(arch:str='conv', # a key of STUDY_ARCHS
     if arch not in STUDY_ARCHS: raise DCDError(f"arch must be one of {', '.join(STUDY_ARCHS)}, got {arch!r}")
     return STUDY_ARCHS[arch](size)
 
-# %% ../nbs/11_denoise.ipynb #705910db
+# %% ../nbs/11_denoise.ipynb #c1bf0ba6
 def run_denoisers(E,                 # the energy, callable on batches shaped like `y`
                   y:torch.Tensor,    # noisy observations (B, ...)
                   sigma:float,       # their noise level
@@ -216,7 +216,7 @@ def run_denoisers(E,                 # the energy, callable on batches shaped li
     return {"tweedie": tweedie_denoise(E, y, sigma), "map": map_denoise(E, y, sigma, map_steps, lr=0.2 * sigma**2),
             "posterior mean": posterior_mean_denoise(E, y, sigma, pm_steps, burn_in=pm_burn_in)}
 
-# %% ../nbs/11_denoise.ipynb #5d80929e
+# %% ../nbs/11_denoise.ipynb #51d967d1
 def _split(data, data_root, n_val, n_test):
     "(train, validation, test) images in [0, 1] from Fashion-MNIST or the given (train, test) tensors."
     xtr, xte = (fashion_mnist("train", data_root).tensors[0], fashion_mnist("test", data_root).tensors[0]) if data is None else data
@@ -287,7 +287,7 @@ def denoise_study(sigmas=(0.1, 0.2, 0.3), # noise levels
                   device=str(dev))
     return dict(config=config, rows=rows, examples=examples)
 
-# %% ../nbs/11_denoise.ipynb #9756a05d
+# %% ../nbs/11_denoise.ipynb #a25c22eb
 def study_summary(rows:list # `denoise_study(...)['rows']`
                  )->dict:   # {sigma: {method: (PSNR, SSIM) of the picked denoiser}}
     "The picked denoiser's test PSNR and SSIM per σ and method."
