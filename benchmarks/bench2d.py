@@ -17,7 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import dcd_nb
-from dcd_nb.core import set_seed
+from dcd_nb.core import set_seed, cpu_name
 from dcd_nb.energy import MLPEnergy
 from dcd_nb.train import fit, make_loss
 from dcd_nb.toy import (DATASETS, KNOWN_DENSITIES, sample_2d, nll_2d, kl_2d, mmd2, model_samples, true_entropy_2d,
@@ -66,12 +66,7 @@ def is_dcd(m): return m.startswith("dcd")
 
 # ---------------------------------------------------------------------------------------------------------------- machine
 def machine_info():
-    cpu = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration): pass
-    return dict(cpu=cpu, cores=os.cpu_count(), torch_threads=torch.get_num_threads(),
+    return dict(cpu=cpu_name(), cores=os.cpu_count(), torch_threads=torch.get_num_threads(),
                 omp_num_threads=os.environ.get("OMP_NUM_THREADS"), python=platform.python_version(), torch=torch.__version__,
                 numpy=np.__version__, dcd_nb=getattr(dcd_nb, "__version__", "?"), platform=platform.platform())
 

@@ -15,7 +15,7 @@ import torch
 import matplotlib
 matplotlib.use("Agg")
 import dcd_nb
-from dcd_nb.core import DCDError
+from dcd_nb.core import DCDError, cpu_name
 from dcd_nb.denoise import denoise_study, study_table, study_targets, study_figure
 
 QUICK = dict(budget=25., n_test=500, n_val=200, arch="mlp")   # an MLP: on 2 CPU cores it takes ~10x more steps than the conv net in 25 s
@@ -40,12 +40,8 @@ GRID = {  # label -> make_loss arguments; σ-dependent entries use the placehold
 
 
 def machine_info(device):
-    cpu = platform.processor() or platform.machine()
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
-    except (OSError, StopIteration): pass
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() and str(device).startswith("cuda") else None
-    return dict(cpu=cpu, cores=os.cpu_count(), torch_threads=torch.get_num_threads(), gpu=gpu, python=platform.python_version(),
+    return dict(cpu=cpu_name(), cores=os.cpu_count(), torch_threads=torch.get_num_threads(), gpu=gpu, python=platform.python_version(),
                 torch=torch.__version__, dcd_nb=dcd_nb.__version__)
 
 

@@ -17,17 +17,13 @@ import torch
 import dcd_nb
 from dcd_nb.core import set_seed, get_device
 from dcd_nb.images import TimeConvEnergy
+from dcd_nb.core import cpu_name
 from dcd_nb.train import fit
 from dcd_nb.cli import generate_defaults, generate_loss, generate_passes, make_ladder, CD_K
 
 QUICK = dict(size=16, ch=8, blocks=1, levels=4, batch_size=16, steps=12, warmup=2)
 FULL = dict(size=32, ch=64, blocks=3, levels=10, batch_size=128, steps=30, warmup=5)
 TARGETS = dict(dcd_over_cd=3.0, amp_over_fp32=1.5)
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f: return next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration): return platform.processor() or platform.machine()
 
 def measure(method, cfg, dev, amp=None, k=None, seed=0):
     "Median seconds per training step, images/s, finite-loss flag and steps run for one configuration."

