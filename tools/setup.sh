@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-command developer set-up for dcd_nb: system packages, a .venv with pinned torch, the package in editable mode
 # with its dev extra, a local KaTeX for the offline docs, and the notebook-cleaning git hooks.
-# Safe to re-run. Usage: bash tools/setup.sh
+# Safe to re-run. Usage: bash tools/setup.sh   (DCD_SETUP_ONLY=apt runs step 1 alone; tests/test_setup.py uses it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -11,15 +11,20 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || need_apt+=(dataset-fashion-mnist)   # idx files in /usr/share/datasets/fashion-mnist
 if [ ${#need_apt[@]} -gt 0 ]; then
-  if command -v apt-get >/dev/null 2>&1; then
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-    echo "[setup] apt-get install ${need_apt[*]}"
-    $SUDO apt-get update -qq && $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  # As root call apt-get directly (containers often have no sudo); otherwise through sudo. `env` carries the
+  # variable through sudo, and keeps the line a command when the prefix is empty.
+  if [ "$(id -u)" -eq 0 ]; then as_root=(); elif command -v sudo >/dev/null 2>&1; then as_root=(sudo); else as_root=(none); fi
+  if ! command -v apt-get >/dev/null 2>&1 || [ "${as_root[0]:-}" = none ]; then
+    echo "[setup] cannot install ${need_apt[*]}: $(command -v apt-get >/dev/null 2>&1 && echo 'not root and no sudo' || echo 'no apt-get')."
+    echo "        Ask an administrator for them, or go on without: Chromium is only the docs browser check; for Fashion-MNIST"
+    echo "        pass fashion_mnist(root=...) a folder with the idx files (or torchvision's root/FashionMNIST/raw)."
   else
-    echo "[setup] no apt-get: install ${need_apt[*]} yourself (Chromium: the docs browser check; Fashion-MNIST: pass"
-    echo "        fashion_mnist(root=...) a folder with the idx files or torchvision's root/FashionMNIST/raw)"
+    echo "[setup] apt-get install ${need_apt[*]}"
+    "${as_root[@]}" apt-get update -qq
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   fi
 fi
+[ "${DCD_SETUP_ONLY:-}" != apt ] || { echo "[setup] apt step done (DCD_SETUP_ONLY=apt)"; exit 0; }
 
 # 2. The virtual environment. torch/torchvision pinned exactly here (the package itself only asks for ranges).
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
