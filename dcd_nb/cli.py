@@ -6,10 +6,10 @@
 __all__ = ['PROG', 'MMD_BANDWIDTH', 'EVAL_LIM', 'EVAL_GRID', 'SUBCOMMANDS', 'TRAIN_KEYS', 'RUN_FILES', 'DATASETS_IMG',
            'GEN_METHODS', 'SAMPLERS', 'CD_K', 'CD_STEP_FRACTION', 'GEN_DEFAULTS', 'GEN_KEYS', 'GEN_FILES',
            'toy2d_defaults', 'CLIParser', 'add_toy2d', 'build_parser', 'UsageError', 'toy2d_settings', 'heldout_seed',
-           'toy_stream', 'evaluate_2d', 'prepare_out', 'density_figure', 'run_toy2d', 'summary', 'main',
-           'generate_defaults', 'multilevel_cd_loss', 'make_ladder', 'generate_loss', 'generate_passes', 'image_data',
-           'sample_images', 'image_scores', 'add_generate', 'generate_settings', 'loss_figure', 'run_generate',
-           'generate_summary']
+           'toy_stream', 'evaluate_2d', 'read_settings', 'prepare_out', 'density_figure', 'run_toy2d', 'summary',
+           'main', 'generate_defaults', 'multilevel_cd_loss', 'make_ladder', 'generate_loss', 'generate_passes',
+           'image_data', 'sample_images', 'image_scores', 'add_generate', 'generate_settings', 'loss_figure',
+           'run_generate', 'generate_summary']
 
 # %% ../nbs/13_cli.ipynb #d372c0fa
 import os, sys, json, math, time, inspect, platform, argparse, tempfile, warnings, functools, hashlib
@@ -70,7 +70,7 @@ def _positive_float(s):
     return v
 
 # %% ../nbs/13_cli.ipynb #c442ceb5
-MMD_BANDWIDTH, EVAL_LIM, EVAL_GRID = 0.5, 4.5, 256  # the 2D protocol (DESIGN.md): RBF bandwidth, grid box [-4.5, 4.5]^2, 256^2 cells
+MMD_BANDWIDTH, EVAL_LIM, EVAL_GRID = 0.5, 4.5, 256  # the 2D protocol: RBF bandwidth, grid box [-4.5, 4.5]^2, 256^2 cells
 
 def add_toy2d(sub # the subparsers object of the top-level parser
              ):
@@ -102,7 +102,7 @@ def add_toy2d(sub # the subparsers object of the top-level parser
     p.set_defaults(run=lambda args: run_toy2d(args))  # run_toy2d is defined below (looked up when called)
     return p
 
-SUBCOMMANDS = {"toy2d": add_toy2d}  # name -> add_* function; later notebooks register 'denoise' and 'generate' here
+SUBCOMMANDS = {"toy2d": add_toy2d}  # name -> add_* function; the generate section below adds 'generate'
 
 def build_parser()->CLIParser:
     "The `dcd_train` parser with one subcommand per entry of `SUBCOMMANDS`."
@@ -175,6 +175,18 @@ def evaluate_2d(E,                       # the energy: callable x (B, 2) -> (B,)
 # %% ../nbs/13_cli.ipynb #c26c92aa
 RUN_FILES = ("checkpoint.pt", "settings.json", "metrics.json", "density.png")
 
+def read_settings(path:str, # a run's settings.json
+                  keys,      # the keys a run of this kind records
+                  kind:str   # 'toy2d' or 'generate', for the message
+                 )->dict:
+    "A run's settings.json, or a one-line `DCDError` naming the file if it is not valid JSON or not a `kind` run's settings."
+    try:
+        with open(path) as f: s = json.load(f)
+    except ValueError as e: raise DCDError(f"{path!r} is not valid JSON ({e}); fix it, or pass --force to replace the run") from None
+    missing = [k for k in keys if not isinstance(s, dict) or k not in s]
+    if missing: raise DCDError(f"{path!r} is not the settings of a {kind} run (it lacks {', '.join(missing)}); choose another --out, or --force")
+    return s
+
 def _write_json(obj, path):
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w") as f: json.dump(obj, f, indent=1, allow_nan=False)
@@ -240,7 +252,7 @@ def run_toy2d(args # the parsed `toy2d` namespace
     if args.resume:
         saved = None
         if os.path.exists(sp):
-            with open(sp) as f: saved = json.load(f)
+            saved = read_settings(sp, TRAIN_KEYS + ("steps", "loss_kw"), "toy2d")
         s = toy2d_settings(args, saved)
     else: _write_json(_clean(s), sp)
     loss = make_loss(s["method"], **s["loss_kw"])
@@ -568,7 +580,7 @@ def run_generate(args # the parsed `generate` namespace
     ck, sp = os.path.join(args.out, "checkpoint.pt"), os.path.join(args.out, "settings.json")
     saved = None
     if not args.force and os.path.isfile(ck) and os.path.isfile(sp):
-        with open(sp) as f: saved = json.load(f)
+        saved = read_settings(sp, GEN_KEYS + ("steps", "loss_kw"), "generate")
     elif args.resume and rank == 0: prepare_out(args.out, True, False, GEN_FILES)   # raises: nothing to resume
     s = generate_settings(args, saved)
     lad = make_ladder(s["ladder"], s["levels"], s["sigma_min"], s["sigma_max"], s["beta_max"])
