@@ -9,7 +9,7 @@ __all__ = ['PAD_MODES', 'FASHION_MNIST_DIR', 'FASHION_MNIST_CLASSES', 'MNIST5K_F
            'n_params', 'power_norm', 'layer_norms', 'TimeConvEnergy']
 
 # %% ../nbs/10_images.ipynb #e6fe477f
-import os, gzip, functools, importlib.util
+import os, gzip, zlib, functools, importlib.util
 import numpy as np
 import matplotlib.pyplot as plt
 import torch
@@ -24,7 +24,10 @@ from .energy import Energy, time_embedding, _time_batch
 def read_idx(path:str # an idx file, gzipped (`.gz`) or not
             )->np.ndarray: # the array, uint8, with the shape recorded in the header
     "Read an unsigned-byte idx file (the MNIST / Fashion-MNIST format) into a NumPy array."
-    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f: data = f.read()
+    try:
+        with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f: data = f.read()
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise DCDError(f"{path!r} cannot be read: {'it is truncated (' + str(e) + ')' if isinstance(e, EOFError) else e}") from None
     if len(data) < 4 or data[:2] != b"\x00\x00" or data[2] != 0x08:
         raise DCDError(f"{path!r} is not an unsigned-byte idx file (header {data[:4].hex()!r}, expected 0000 08 <ndim>)")
     ndim = data[3]
@@ -208,8 +211,14 @@ class ImageFolderDataset(Dataset):
         self.files, self.labels, self.classes = _scan_folder(self.path, tuple(e.lower() for e in extensions))
     def __len__(self): return len(self.files)
     def __getitem__(self, i):
-        with Image.open(self.files[i]) as im:
-            im = center_crop_resize(im.convert("RGB" if self.channels == 3 else "L"), self.size, self.crop)
+        try:
+            with Image.open(self.files[i]) as im:
+                im = center_crop_resize(im.convert("RGB" if self.channels == 3 else "L"), self.size, self.crop)
+        except DCDError: raise
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:  # PIL's ways of saying a file is bad
+            why = "not an image file PIL can identify (empty, damaged, or another kind of file)" if isinstance(e, Image.UnidentifiedImageError) \
+                  else f"{type(e).__name__}: {' '.join(str(e).split())[:150]}"
+            raise DCDError(f"image file {self.files[i]!r} cannot be read: {why}") from None
         u = np.asarray(im, dtype=np.uint8)
         x = torch.from_numpy(u.copy()).float().div_(255)
         x = x[None] if x.ndim == 2 else x.permute(2, 0, 1)
