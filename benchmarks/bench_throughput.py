@@ -8,7 +8,7 @@ Rows: multi-level DCD (multilevel_dcd_loss with its default estimator, K and ini
 then DCD under mixed precision (bf16 on a CPU; fp16 and bf16 on CUDA). Every row is `fit` (13_cli's `generate_loss` on a
 `TimeConvEnergy`, Adam, no EMA) for `--steps` optimiser steps on random images in [-1, 1] (throughput does not depend on the
 pixels); the time of a step is `fit`'s own per-step record (batch draw, loss, backward, optimiser step), the median over the steps
-after `--warmup`. The ratios are compared with issue 6's targets: a DCD step at least 3x faster than a CD-60 step, and AMP at least
+after `--warmup`. The ratios are compared with the generation study's targets: a DCD step at least 3x faster than a CD-60 step, and AMP at least
 1.5x faster than fp32 for DCD with no NaN. `--quick` (tiny network and batch) runs in under a minute on one CPU core.
 """
 import argparse, json, math, os, platform, sys, time, warnings
@@ -76,7 +76,7 @@ def main(argv=None):
         print(f"| {r['method']} | {r['amp']} | {r['k'] if r['k'] is not None else '-'} | {r['passes']['forward']}/{r['passes']['input_grad']} | "
               f"{1e3 * r['sec_per_step']:.1f} | {r['images_per_s']:.1f} | {rel:.2f}x | {r['finite']} |")
     dcd_cd = base["cd"]["sec_per_step"] / base["dcd"]["sec_per_step"]
-    print(f"\n| target (issue 6) | measured | met |\n|---|---|---|")
+    print(f"\n| target | measured | met |\n|---|---|---|")
     print(f"| DCD step >= {TARGETS['dcd_over_cd']:g}x faster than CD-{CD_K} | {dcd_cd:.2f}x | {'yes' if dcd_cd >= TARGETS['dcd_over_cd'] else 'no'} |")
     for r in rows[3:]:
         sp = base["dcd"]["sec_per_step"] / r["sec_per_step"]
