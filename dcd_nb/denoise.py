@@ -313,7 +313,7 @@ def study_table(res:dict # from `denoise_study` (or its JSON)
 def study_targets(res:dict,        # from `denoise_study`
                   dcd:str="dcd", cd:str="cd", dsm:str="dsm" # method labels
                  )->list:          # one dict per σ: the margins and whether each target is met
-    "The issue's targets per σ: DCD ≥ CD + 1 dB, DCD ≥ DSM (test PSNR of the picked denoisers)."
+    "The study's targets per σ: DCD ≥ CD + 1 dB, DCD ≥ DSM (test PSNR of the picked denoisers)."
     return [dict(sigma=s, dcd_minus_cd=v[dcd][0] - v[cd][0], dcd_minus_dsm=v[dcd][0] - v[dsm][0],
                  cd_target=v[dcd][0] >= v[cd][0] + 1, dsm_target=v[dcd][0] >= v[dsm][0])
             for s, v in study_summary(res["rows"]).items() if all(k in v for k in (dcd, cd, dsm))]
