@@ -45,10 +45,14 @@ def readme():
         fm = _fm2dict(nb.cells[0].source, nb=False) or {}
         nb.cells = nb.cells[1:]
     nb.metadata.setdefault('language_info', {'name': 'python'})  # fenced code blocks get ```python
+    for c in nb.cells:  # `#| echo: false` cells show only their output, as on the site
+        if c.cell_type == 'code' and re.match(r'\s*#\|\s*echo:\s*false', c.source): c.metadata.setdefault('transient', {})['remove_source'] = True
     body, _ = MarkdownExporter(exclude_raw=True).from_notebook_node(nb)
-    for src in sorted(cfg.nbs_path.glob('*.ipynb')):  # site-relative page links -> the notebooks, which GitHub renders
+    site = f"{cfg.doc_host.rstrip('/')}/{cfg.doc_baseurl.strip('/')}/".replace('//', '/').replace(':/', '://')
+    for src in sorted(cfg.nbs_path.glob('*.ipynb')):  # page links, site-relative or to the (unpublished) site -> the notebooks
         page = _page_name(src.stem) + '.html'
-        body = re.sub(rf'\]\({re.escape(page)}(#[^)]*)?\)', f'](nbs/{src.name})', body)
+        body = re.sub(rf'\]\((?:{re.escape(site)})?{re.escape(page)}(#[^)]*)?\)', f'](nbs/{src.name})', body)
+        body = re.sub(rf'\]\({re.escape(src.name)}(#[^)]*)?\)', f'](nbs/{src.name})', body)   # links written to a notebook itself
     head = f"# {fm.get('title', cfg.lib_name)}\n\n" + (f"> {fm['description']}\n\n" if fm.get('description') else "")
     text = head + re.sub(r'\n{3,}', '\n\n', body).strip() + "\n"
     (ROOT/'README.md').write_text(text, encoding='utf-8')
