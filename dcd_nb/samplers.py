@@ -125,13 +125,16 @@ def mala(energy,               # callable x -> (B,): an `Energy` or a closure
          n_steps:int,          # number of Metropolis-Hastings steps
          step_size:float,      # h, the Langevin proposal's step
          progress:bool=False,  # show a progress bar
+         antithetic:bool=False # rows i and B/2+i propose with noise ξ and −ξ (B even); each row is still an exact MALA chain
         )->tuple:              # (final states detached, acceptance rate over all chains and steps; nan if n_steps=0)
     "Metropolis-adjusted Langevin: exact for $p\\propto e^{-E}$ at any step size."
     x, h, n = check_batch(x).detach().clone(), check_positive(step_size, "step_size"), check_int(n_steps, "n_steps")
+    if antithetic and len(x) % 2: raise DCDError(f"antithetic pairs need an even batch, got {len(x)} rows")
     e, g = energy_grad(energy, x)
     n_acc = torch.zeros((), device=x.device)
     for _ in tqdm(range(n), disable=not progress, desc="mala", leave=False):
-        y = x - h * g + math.sqrt(2 * h) * torch.randn_like(x)
+        xi = torch.randn_like(x[:len(x) // 2]) if antithetic else torch.randn_like(x)
+        y = x - h * g + math.sqrt(2 * h) * (torch.cat([xi, -xi]) if antithetic else xi)
         ey, gy = energy_grad(energy, y)
         acc = torch.rand_like(e).log() < mala_log_ratio(x, y, e, ey, g, gy, h)  # NaN ratio -> rejected
         a = acc.view(-1, *[1] * (x.ndim - 1))
