@@ -432,12 +432,19 @@ def fit(E:nn.Module,             # the energy to train (updated in place)
                    gap=math.nan if pv is None or nv is None else pv - nv, grad_norm=gv, sec=sec, rows_per_sec=world * batch_size / sec)
         for k in HISTORY_KEYS: hist[k].append(row[k])
         bar.update(1)
+        if not bar.disable and step + 1 - start >= 5 and (step + 1 - start == 5 or time_limit is not None and (step + 1) % log_every == 0):
+            el = time.perf_counter() - t_fit; rate = (el - hist["sec"][start - step - 1]) / (step - start)  # wall s/step, the first step left out
+            if time_limit is not None: bar.total = min(steps, step + 1 + int(max(time_limit - el, 0) / rate))  # the steps the limit allows
+            if step + 1 - start == 5:
+                tqdm.write(f"fit: {rate:.3g} s/step over the first 5 steps; " + (f"the time limit of {time_limit:g} s allows about {bar.total - start} "
+                           f"steps (to step {bar.total} of {steps})" if time_limit is not None else f"{steps - start} steps take about {rate * (steps - start):.3g} s"),
+                           file=getattr(bar, "fp", None))
         if (step + 1) % log_every == 0 or step + 1 == steps:
             bar.set_postfix(loss=f"{np.mean(hist['loss'][-log_every:]):.4g}", gap=f"{np.mean(hist['gap'][-log_every:]):.3g}", refresh=False)
         if ckpt_path is not None and ckpt_every and (step + 1) % ckpt_every == 0 and step + 1 < steps:
             run.save(run.snapshot(step + 1), config, ckpt_path)
         if time_limit is not None and step + 1 < steps and _time_up(t_fit, time_limit, world, dev):
-            done = step + 1; hist["stopped"] = f"time_limit of {time_limit:g} s reached after step {done}"; break
+            done = step + 1; hist["stopped"] = f"time_limit of {time_limit:g} s reached after step {done}"; bar.total = done; break
     bar.close()
     if ckpt_path is not None: run.save(run.snapshot(done), config, ckpt_path)
     return hist
