@@ -342,7 +342,7 @@ def fit(E:nn.Module,             # the energy to train (updated in place)
         ckpt_path:str|None=None, # checkpoint file (written atomically, by rank 0); None: no checkpoints
         ckpt_every:int|None=None,# also write the checkpoint every this many steps; None: only at the end
         resume:bool=True,        # continue from `ckpt_path` if it exists
-        progress:bool=True,      # show a progress bar with the running loss and gap (rank 0 only)
+        progress:bool=True,      # show a progress bar with the running loss and gap, and the s/step after 5 steps (rank 0 only)
         log_every:int=10,        # steps between progress-bar updates (mean loss and gap over them)
         guard:str|None='stop',   # on divergence roll back, then 'stop' (warn, return) or 'raise' (DCDError); None: no checks
         max_gap:float=1e3,       # guard bound on |e_pos - e_neg|
@@ -351,7 +351,7 @@ def fit(E:nn.Module,             # the energy to train (updated in place)
         compile=False,           # torch.compile the energy the loss calls: True, or a dict of torch.compile options
         distributed=None,        # None: DDP when a process group (or torchrun) has several ranks; False: never; True: require it
         ddp_kwargs:dict|None=None, # extra DistributedDataParallel arguments, e.g. dict(bucket_cap_mb=50)
-        time_limit:float|None=None, # stop after the step that reaches this many seconds of training (equal wall-clock studies); None: no limit
+        time_limit:float|None=None, # stop after the step that reaches this many seconds of training (equal wall-clock studies; the bar counts the steps it allows); None: no limit
        )->History:               # per-step telemetry (HISTORY_KEYS lists), 'diverged', and `.ema` (the EMA copy or None)
     "Train the energy `E` with `loss_fn` on `data`: Adam, EMA, telemetry, divergence guard, exactly resumable checkpoints, AMP, compile, DDP."
     if not isinstance(E, nn.Module): raise DCDError(f"E must be an nn.Module, got {type(E).__name__}")
