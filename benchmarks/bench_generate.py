@@ -1,0 +1,215 @@
+"""Time-dependent EBMs on 8 Gaussians: what makes multi-level DCD find all eight modes, and DCD vs DSM vs multi-level CD
+at equal wall-clock training time.
+
+Protocol: 8 Gaussians (dcd_nb.toy.sample_2d, fresh samples every step), a VE ladder sigma = 0.05 -> 3 with 6 values
+(5 modelled levels), batch 256 (one random level per row), Adam lr 1e-3, EMA 0.99, a training budget in CPU seconds of one
+thread (the process's CPU time, so that runs sharing a busy machine get the same compute; on an idle machine it equals
+wall-clock time);
+then 5,000 samples by recovery sampling (MALA, 20 steps per level) from N(0, 3^2 I). Scores (dcd_nb.generate.mode_coverage):
+the share of samples within 2 standard deviations of a mode centre (the data: 1 - e^-2 = 86.5 %) and the largest deviation
+of a mode's share from 1/8; and the relative score error per level against the exact diffused mixture.
+
+    python benchmarks/bench_generate.py --quick     # the ablation at 60 s and the methods at 60 s and 120 s (about 25 min)
+    python benchmarks/bench_generate.py --budgets 60 120 --only methods
+
+The CPU configuration on images (Fashion-MNIST padded to 32x32, on [-1, 1]; a TimeUNetEnergy of width 8; a VE ladder
+sigma = 0.01 -> 20 with 11 values; batch 32; Adam lr 1e-3, gradient clip 1, EMA 0.999; a CPU-seconds budget per method;
+1,000 samples by annealed Langevin, 10 steps per level and Tweedie's last step; FID and KID against the first 5,000 test
+images with the standard Inception features), one method per process so two can share the machine:
+
+    python benchmarks/bench_generate.py --images dcd --budget 720
+    python benchmarks/bench_generate.py --images dsm --budget 720
+    python benchmarks/bench_generate.py --images cd --budget 720
+
+Prints markdown tables with the machine, versions and seed; writes benchmarks/results/generate_2d.json (2D) and
+benchmarks/results/generate_cpu/{method}.json plus {method}_samples.pt (uint8, (N, 1, 32, 32)) for images.
+"""
+import argparse, functools, json, math, os, platform, sys, time
+import numpy as np
+import torch
+import dcd_nb
+import dcd_nb.train
+from dcd_nb.core import set_seed, cpu_name
+from dcd_nb.energy import TimeMLPEnergy, score
+from dcd_nb.toy import sample_2d
+from dcd_nb.diffusion import ve_sigmas
+from dcd_nb.generate import (NoiseLadder, multilevel_dcd_loss, multilevel_dsm_loss, recovery_sample, mode_coverage,
+                             eight_gaussians_modes)
+from dcd_nb.train import fit
+from dcd_nb.images import fashion_mnist, TimeUNetEnergy
+from dcd_nb.generate import annealed_sample, inception_features, load_inception, fid_from_features, kid_from_features
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "results", "generate_2d.json")
+LADDER = dict(sigma_min=0.05, sigma_max=3., values=6)
+TRAIN = dict(batch_size=256, lr=1e-3, ema=0.99)
+N_SAMPLES, SAMPLE_STEPS, KEEP = 5000, 20, 400   # samples scored, MALA steps per level, samples stored per row for the figure
+
+class CPUClock:
+    "`fit`'s clock with perf_counter replaced by this process's CPU time: `time_limit` then counts CPU seconds."
+    perf_counter = staticmethod(time.process_time)
+    def __getattr__(self, name): return getattr(time, name)
+
+def machine_info():
+    return dict(cpu=cpu_name(), cores=os.cpu_count(), torch_threads=torch.get_num_threads(),
+                omp_num_threads=os.environ.get("OMP_NUM_THREADS"), python=platform.python_version(), torch=torch.__version__,
+                numpy=np.__version__, dcd_nb=getattr(dcd_nb, "__version__", "?"), platform=platform.platform())
+
+def ladder(): return NoiseLadder(ve_sigmas(LADDER["sigma_min"], LADDER["sigma_max"], LADDER["values"]))
+
+def multilevel_cd(E, x, lad, n_steps=20, step_fraction=0.1):
+    "Multi-level CD-K (the command's `--method cd`), imported lazily so this script runs before the CLI has it."
+    from dcd_nb.cli import multilevel_cd_loss
+    return multilevel_cd_loss(E, x, lad, n_steps=n_steps, step_fraction=step_fraction, parts=True)
+
+# name -> (what it changes, energy kwargs, loss builder)
+VARIANTS = {
+    "concat + single draws (K=5)":   ("the plain build and the previous DCD default", dict(layout="concat", scale="none"), ("dcd", dict(n_steps=5, antithetic=False))),
+    "concat + antithetic (K=1)":     ("antithetic pairs alone", dict(layout="concat", scale="none"), ("dcd", dict(n_steps=1))),
+    "add + single draws (K=5)":      ("the network build alone", dict(), ("dcd", dict(n_steps=5, antithetic=False))),
+    "add + antithetic (K=1)":        ("both: the default", dict(), ("dcd", dict(n_steps=1))),
+    "add, scale none + antithetic":  ("output f instead of f/σ", dict(scale="none"), ("dcd", dict(n_steps=1))),
+    "add, scale σ² + antithetic":    ("output f/σ² (recovery likelihood's scaling)", dict(scale="sigma2"), ("dcd", dict(n_steps=1))),
+    "concat + DSM":                  ("DSM on the plain build", dict(layout="concat", scale="none"), ("dsm", {})),
+    "add + DSM":                     ("DSM on the default build", dict(), ("dsm", {})),
+}
+METHODS = {"DCD": ("dcd", {}), "DSM": ("dsm", {}), "CD-20": ("cd", dict(n_steps=20))}
+
+def loss_fn(kind, kw, lad):
+    if kind == "dcd": return functools.partial(multilevel_dcd_loss, ladder=lad, parts=True, **kw)
+    if kind == "dsm": return functools.partial(multilevel_dsm_loss, ladder=lad)
+    return functools.partial(multilevel_cd, lad=lad, **kw)
+
+def true_energy(x, t):
+    "The exact energy of 8 Gaussians diffused to noise level t (up to a constant)."
+    C, s = eight_gaussians_modes(); v = s**2 + float(t)**2
+    return -torch.logsumexp(-(x[:, None] - C[None]).pow(2).sum(-1) / (2 * v), 1)
+
+def score_errors(E, lad, seed):
+    "Relative score error E|s_θ - s|² / E|s|² at each modelled level, on 4,000 diffused data points."
+    x = sample_2d("8gaussians", 4000, seed=seed + 7)
+    out = []
+    for l in range(len(lad)):
+        xl, t = lad.marginals[l].sample(x), lad.times[l]
+        st, sm = score(lambda z: true_energy(z, t), xl), score(lambda z: E(z, t), xl)
+        out.append(((sm - st).pow(2).sum(1).mean() / st.pow(2).sum(1).mean()).item())
+    return out
+
+def run(energy_kw, loss, budget, seed):
+    lad = ladder(); set_seed(seed)
+    E = TimeMLPEnergy(2, **energy_kw)
+    stream = lambda n, g: sample_2d("8gaussians", n, seed=int(torch.randint(0, 2**62, (), generator=g)))
+    t0 = time.process_time()
+    h = fit(E, loss_fn(*loss, lad), stream, steps=10**8, seed=seed, progress=False, time_limit=budget, **TRAIN)
+    train_s = time.process_time() - t0
+    Ee = h.ema.eval().requires_grad_(False)
+    set_seed(seed + 1); t1 = time.perf_counter()
+    xs, nfe = recovery_sample(Ee, lad, N_SAMPLES, (2,), n_steps=SAMPLE_STEPS)
+    cov, shares = mode_coverage(xs, *eight_gaussians_modes())
+    return dict(train_s=round(train_s, 1), steps=len(h["loss"]), load_avg_1min=round(os.getloadavg()[0], 2), sample_s=round(time.perf_counter() - t1, 1), nfe=nfe,
+                within_2std=round(cov, 4), max_share_dev=round((shares - 1 / 8).abs().max().item(), 4),
+                shares=[round(v, 4) for v in shares.tolist()], score_err=[round(v, 4) for v in score_errors(Ee, lad, seed)],
+                diverged=h["diverged"], samples=np.round(xs[:KEEP].numpy(), 3).tolist())
+
+IMG = dict(size=32, ch=8, sigma_min=0.01, sigma_max=20., values=11, batch_size=32, lr=1e-3, grad_clip=1., ema=0.999,
+           n_samples=1000, steps_each=10, step_lr_fraction=0.5, n_ref=5000, cd_k=20, cd_step_fraction=0.1)
+IMG_DIR = os.path.join(HERE, "results", "generate_cpu")
+
+def image_loss(method, lad):
+    if method == "dcd": return functools.partial(multilevel_dcd_loss, ladder=lad, parts=True)
+    if method == "dsm": return functools.partial(multilevel_dsm_loss, ladder=lad)
+    return functools.partial(multilevel_cd, lad=lad, n_steps=IMG["cd_k"], step_fraction=IMG["cd_step_fraction"])
+
+def ref_features(model, n_ref):
+    "Inception features of the first n_ref Fashion-MNIST test images (32x32, [0, 1]), cached in the temp folder."
+    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"dcd_fm_ref_{n_ref}_{IMG['size']}.pt")
+    if os.path.exists(path): return torch.load(path)
+    x = fashion_mnist("test", scale="01", size=IMG["size"]).tensors[0][:n_ref]
+    f = inception_features(x, model, progress=True); torch.save(f, path); return f
+
+def run_images(method, budget, seed, out_dir=IMG_DIR):
+    "Train one method for `budget` CPU seconds, sample, score, write {method}.json and {method}_samples.pt."
+    lad = NoiseLadder(ve_sigmas(IMG["sigma_min"], IMG["sigma_max"], IMG["values"]))
+    x_tr = fashion_mnist("train", scale="pm1", size=IMG["size"]).tensors[0]
+    set_seed(seed); E = TimeUNetEnergy(1, IMG["ch"], IMG["size"])
+    D = x_tr[0].numel()
+    t0 = time.process_time()
+    h = fit(E, image_loss(method, lad), x_tr, steps=10**8, lr=IMG["lr"], batch_size=IMG["batch_size"], seed=seed, ema=IMG["ema"],
+            grad_clip=IMG["grad_clip"], progress=False, time_limit=budget, max_gap=50. * D, max_energy=500. * D)
+    train_s = time.process_time() - t0
+    Ee = h.ema.eval().requires_grad_(False)
+    set_seed(seed + 1); t1 = time.process_time(); xs, nfe = [], 0
+    for i in range(0, IMG["n_samples"], 250):
+        xb, nfe = annealed_sample(Ee, lad, min(250, IMG["n_samples"] - i), (1, IMG["size"], IMG["size"]), n_steps_each=IMG["steps_each"],
+                                  step_lr=IMG["step_lr_fraction"] * IMG["sigma_min"]**2, progress=True)
+        xs.append(xb); print(f"  {method}: sampled {i + len(xb)} of {IMG['n_samples']}", flush=True)
+    x01 = ((torch.cat(xs) + 1) / 2).clamp(0, 1).nan_to_num(0.5)
+    sample_s = time.process_time() - t1
+    os.makedirs(out_dir, exist_ok=True)
+    torch.save((x01 * 255).round().to(torch.uint8), os.path.join(out_dir, f"{method}_samples.pt"))
+    t2 = time.process_time(); model = load_inception()
+    f_ref, f_gen = ref_features(model, IMG["n_ref"]), inception_features(x01, model, progress=True)
+    km, ks = kid_from_features(f_gen, f_ref, 100, min(1000, len(f_gen)), torch.Generator().manual_seed(seed))
+    loss = np.asarray(h["loss"], float); k = max(1, len(loss) // 50)
+    res = dict(method=method, budget_cpu_s=budget, train_cpu_s=round(train_s, 1), steps=len(loss), diverged=h["diverged"],
+               sec_per_step=round(train_s / max(len(loss), 1), 3), images_per_cpu_s=round(IMG["batch_size"] * len(loss) / train_s, 1),
+               loss_curve=[round(float(v), 4) for v in loss[: len(loss) // k * k].reshape(-1, k).mean(1)],
+               accept=None if "accept" not in h else h["accept"],
+               nfe=nfe, sample_cpu_s=round(sample_s, 1), fid=round(fid_from_features(f_gen, f_ref), 2), kid=round(km, 4), kid_std=round(ks, 4),
+               n_gen=len(f_gen), n_ref=len(f_ref), score_cpu_s=round(time.process_time() - t2, 1),
+               settings=IMG, seed=seed, machine=machine_info(), load_avg_1min=round(os.getloadavg()[0], 2),
+               command=f"python benchmarks/bench_generate.py --images {method} --budget {budget:g} --seed {seed}")
+    with open(os.path.join(out_dir, f"{method}.json"), "w") as f: json.dump(res, f, indent=1)
+    print(f"{method}: {res['steps']} steps in {train_s:.0f} CPU s, FID {res['fid']:.1f}, KID {res['kid']:.4f} ± {res['kid_std']:.4f} "
+          f"({res['n_gen']} samples vs {res['n_ref']} test images)", flush=True)
+    return res
+
+def table(rows, keys):
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for r in rows: lines.append("| " + " | ".join(str(r.get(k, "")) for k in keys) + " |")
+    return "\n".join(lines)
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="the committed setting: ablation at 60 s, methods at 60 s and 120 s")
+    p.add_argument("--budgets", type=float, nargs="+", default=[60., 120.], help="training seconds per method (methods part)")
+    p.add_argument("--ablation-budget", type=float, default=60., help="training seconds per ablation row")
+    p.add_argument("--only", choices=("ablation", "methods"), default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--images", choices=("dcd", "dsm", "cd"), default=None, help="the image CPU configuration for one method")
+    p.add_argument("--budget", type=float, default=720., help="--images: training CPU seconds")
+    p.add_argument("--out", default=OUT)
+    a = p.parse_args(argv)
+    torch.set_num_threads(1)
+    dcd_nb.train.time = CPUClock()   # budgets in CPU seconds (see the protocol)
+    res = dict(protocol=dict(dataset="8gaussians", ladder=LADDER, train=TRAIN, n_samples=N_SAMPLES, sampler=f"recovery, MALA {SAMPLE_STEPS} steps per level",
+                             seed=a.seed, data_within_2std=1 - math.exp(-2), budget_clock="process CPU seconds, one thread"),
+               machine=machine_info(), command="python benchmarks/bench_generate.py " + " ".join(sys.argv[1:] if argv is None else argv))
+    if a.images:
+        run_images(a.images, a.budget, a.seed); return
+    print(f"machine: {res['machine']['cpu']}, {res['machine']['cores']} cores, torch {torch.__version__} ({torch.get_num_threads()} thread), seed {a.seed}")
+    if a.only in (None, "ablation"):
+        res["ablation"] = {}
+        for name, (what, ekw, loss) in VARIANTS.items():
+            r = run(ekw, loss, a.ablation_budget, a.seed); r.update(what=what, budget=a.ablation_budget)
+            res["ablation"][name] = r; print(f"  {name}: {r['within_2std']:.3f} within 2 std, {r['steps']} steps", flush=True)
+        print(f"\nAblation, {a.ablation_budget:g} s of training each:\n")
+        print(table([dict(variant=k, changes=v["what"], steps=v["steps"], **{"within 2 std": f"{v['within_2std']:.3f}",
+                          "max share dev": f"{v['max_share_dev']:.3f}", "score err (σ=0.05)": f"{v['score_err'][0]:.3f}"})
+                     for k, v in res["ablation"].items()], ["variant", "changes", "steps", "within 2 std", "max share dev", "score err (σ=0.05)"]))
+    if a.only in (None, "methods"):
+        res["methods"] = {}
+        for b in a.budgets:
+            for m, loss in METHODS.items():
+                r = run({}, loss, b, a.seed); r["budget"] = b
+                res["methods"][f"{m} @ {b:g} s"] = r; print(f"  {m} @ {b:g} s: {r['within_2std']:.3f} within 2 std, {r['steps']} steps", flush=True)
+        print("\nMethods at equal training time (the default TimeMLPEnergy):\n")
+        print(table([dict(method=k, steps=v["steps"], **{"within 2 std": f"{v['within_2std']:.3f}", "max share dev": f"{v['max_share_dev']:.3f}",
+                          "sampling s": v["sample_s"]}) for k, v in res["methods"].items()], ["method", "steps", "within 2 std", "max share dev", "sampling s"]))
+    if os.path.exists(a.out) and a.only is not None:   # keep the other part of an earlier run
+        old = json.load(open(a.out)); res = {**old, **{k: v for k, v in res.items() if v}}
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    with open(a.out + ".tmp", "w") as f: json.dump(res, f, indent=1)
+    os.replace(a.out + ".tmp", a.out); print(f"\nwrote {a.out}")
+
+if __name__ == "__main__": main()
