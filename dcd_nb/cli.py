@@ -4,13 +4,13 @@
 
 # %% auto #0
 __all__ = ['PROG', 'MMD_BANDWIDTH', 'EVAL_LIM', 'EVAL_GRID', 'SUBCOMMANDS', 'TRAIN_KEYS', 'RUN_FILES', 'DATASETS_IMG',
-           'GEN_DATASETS', 'GEN_METHODS', 'SAMPLERS', 'CD_K', 'CD_STEP_FRACTION', 'GEN_DEFAULTS', 'TOY_GEN_DEFAULTS',
-           'IMAGE_ONLY', 'TOY_SCORE_MAX', 'GEN_KEYS', 'GEN_FILES', 'toy2d_defaults', 'CLIParser', 'add_toy2d',
-           'build_parser', 'UsageError', 'toy2d_settings', 'heldout_seed', 'toy_stream', 'evaluate_2d', 'read_settings',
-           'prepare_out', 'density_figure', 'run_toy2d', 'summary', 'main', 'generate_defaults', 'multilevel_cd_loss',
-           'make_ladder', 'generate_loss', 'generate_passes', 'image_data', 'sampler_nfe', 'sample_images',
-           'image_scores', 'score_2d', 'toy_scores_line', 'samples_figure', 'add_generate', 'generate_settings',
-           'loss_figure', 'run_generate', 'generate_summary']
+           'GEN_DATASETS', 'GEN_METHODS', 'SAMPLERS', 'CD_K', 'CD_STEP_FRACTION', 'GEN_DEFAULTS', 'IMAGE_NETS',
+           'CPU_IMAGE', 'GPU_UNET_CH', 'TOY_GEN_DEFAULTS', 'IMAGE_ONLY', 'TOY_SCORE_MAX', 'GEN_KEYS', 'GEN_FILES',
+           'toy2d_defaults', 'CLIParser', 'add_toy2d', 'build_parser', 'UsageError', 'toy2d_settings', 'heldout_seed',
+           'toy_stream', 'evaluate_2d', 'read_settings', 'prepare_out', 'density_figure', 'run_toy2d', 'summary',
+           'main', 'generate_defaults', 'multilevel_cd_loss', 'make_ladder', 'generate_loss', 'generate_passes',
+           'image_data', 'sampler_nfe', 'sample_images', 'image_scores', 'score_2d', 'toy_scores_line',
+           'samples_figure', 'add_generate', 'generate_settings', 'loss_figure', 'run_generate', 'generate_summary']
 
 # %% ../nbs/13_cli.ipynb #d372c0fa
 import os, sys, json, math, time, inspect, platform, argparse, tempfile, warnings, functools, hashlib
@@ -25,7 +25,7 @@ from .toy import DATASETS, KNOWN_DENSITIES, sample_2d, nll_2d, kl_2d, mmd2, mode
 from .train import fit, make_loss, LOSS_DEFAULTS, loss_passes, amp_setup, dist_info
 from .cd import cd_loss
 from .diffusion import ve_sigmas, vp_alpha_bars
-from .images import fashion_mnist, image_folder, image_loader, image_grid, TimeConvEnergy
+from .images import fashion_mnist, image_folder, image_loader, image_grid, TimeConvEnergy, TimeUNetEnergy
 from .generate import (NoiseLadder, LADDER_KINDS, as_ladder, level_weights, multilevel_dcd_loss, multilevel_dsm_loss,
                              annealed_sample, recovery_sample, mode_coverage, eight_gaussians_modes, load_inception, inception_path, inception_features, fid_from_features, kid_from_features)
 
@@ -332,10 +332,13 @@ SAMPLERS = ("annealed", "recovery")
 CD_K, CD_STEP_FRACTION = 60, 0.1  # multi-level CD: chain length K and step h_ℓ = c b_ℓ² (annealed_sample's rule h_ℓ = 0.1 σ_ℓ²)
 GEN_DEFAULTS = dict(dataset="fashion-mnist", method="dcd", ladder="ve", levels=10, sigma_min=0.01, sigma_max=20., beta_max=20.,
                     size=32, steps=20000, batch_size=128, lr=2e-4, ema=0.999, grad_clip=1.0, seed=0, sampler="recovery",
-                    n_samples=1000, fid_ref=1000)
+                    n_samples=1000, fid_ref=1000, net="unet")
+IMAGE_NETS = ("unet", "conv")   # TimeUNetEnergy (denoiser form, the default) or TimeConvEnergy (pooled features)
+CPU_IMAGE = dict(ch=8, batch_size=32, lr=1e-3)   # image sizes when the run is on a CPU (benchmarks/bench_generate.py's CPU configuration)
+GPU_UNET_CH = 32                                 # TimeUNetEnergy width on a GPU
 TOY_GEN_DEFAULTS = dict(levels=5, sigma_min=0.05, sigma_max=3., steps=20000, batch_size=256, lr=1e-3, ema=0.99, grad_clip=None,
                         n_samples=5000, recovery_steps=20)  # 2D toy sets: the measured 8-Gaussians setting (VE σ 0.05 → 3, 6 values)
-IMAGE_ONLY = ("size", "crop", "max_images", "ch", "blocks", "data_dir", "fid_ref", "inception")  # flags a 2D toy set refuses
+IMAGE_ONLY = ("size", "crop", "max_images", "net", "ch", "blocks", "data_dir", "fid_ref", "inception")  # flags a 2D toy set refuses
 
 def generate_defaults(method:str='dcd', # one of GEN_METHODS
                       dataset:str|None=None # one of GEN_DATASETS; a 2D toy set takes TOY_GEN_DEFAULTS; None: the image defaults
@@ -344,12 +347,12 @@ def generate_defaults(method:str='dcd', # one of GEN_METHODS
     if method not in GEN_METHODS: raise DCDError(f"method must be one of {', '.join(GEN_METHODS)}, got {method!r}")
     dcd_kw = {k: _default(multilevel_dcd_loss, k) for k in ("estimator", "n_steps", "init")}
     k = {"dcd": dcd_kw["n_steps"], "cd": CD_K, "dsm": None}[method]
-    d = dict(GEN_DEFAULTS, method=method, k=k, ch=_default(TimeConvEnergy.__init__, "ch"), blocks=_default(TimeConvEnergy.__init__, "n_blocks"),
+    d = dict(GEN_DEFAULTS, method=method, k=k, ch=None, blocks=_default(TimeConvEnergy.__init__, "n_blocks"),
              loss_kw=dict(dcd_kw, n_steps=k) if method == "dcd" else dict(n_steps=k, step_fraction=CD_STEP_FRACTION) if method == "cd" else {},
              sample_steps={"annealed": _default(annealed_sample, "n_steps_each"), "recovery": _default(recovery_sample, "n_steps")})
     if dataset in DATASETS:
         toy = {k_: v for k_, v in TOY_GEN_DEFAULTS.items() if k_ != "recovery_steps"}
-        d.update(toy, dataset=dataset, size=None, ch=None, blocks=None, fid_ref=None,
+        d.update(toy, dataset=dataset, size=None, net=None, ch=None, blocks=None, fid_ref=None,
                  sample_steps=dict(d["sample_steps"], recovery=TOY_GEN_DEFAULTS["recovery_steps"]))
     elif dataset is not None: d["dataset"] = dataset
     return d
@@ -537,7 +540,7 @@ def samples_figure(x:torch.Tensor,    # model samples (N, 2)
 
 # %% ../nbs/13_cli.ipynb #18b89194
 GEN_KEYS = ("dataset", "data_dir", "size", "crop", "max_images", "method", "ladder", "levels", "sigma_min", "sigma_max", "beta_max",
-            "batch_size", "lr", "ch", "blocks", "k", "seed", "ema", "grad_clip")   # what defines a generate run (--steps may grow)
+            "batch_size", "lr", "net", "ch", "blocks", "k", "seed", "ema", "grad_clip")   # what defines a generate run (--steps may grow)
 GEN_FILES = ("checkpoint.pt", "settings.json", "metrics.json", "samples.png", "loss.png", "samples.pt")
 
 def add_generate(sub # the subparsers object of the top-level parser
@@ -566,8 +569,9 @@ def add_generate(sub # the subparsers object of the top-level parser
     a("--time-limit", type=_positive_float, default=None, metavar="SECONDS", help="stop training after this many seconds in this call (rerun to continue); the progress bar counts the steps it allows")
     a("--batch-size", type=_positive_int, default=None, help=f"images or points per step and process (default {d['batch_size']} [{t['batch_size']}])")
     a("--lr", type=_positive_float, default=None, help=f"Adam learning rate (default {d['lr']:g} [{t['lr']:g}])")
-    a("--ch", type=_positive_int, default=None, help=f"images: TimeConvEnergy width (default {dcd['ch']})")
-    a("--blocks", type=_positive_int, default=None, help=f"images: TimeConvEnergy residual blocks (default {dcd['blocks']})")
+    a("--net", choices=IMAGE_NETS, default=None, help=f"images: the energy network (default {d['net']}: TimeUNetEnergy, denoiser form; conv: TimeConvEnergy)")
+    a("--ch", type=_positive_int, default=None, help=f"images: network width (default: TimeUNetEnergy {CPU_IMAGE['ch']} on a CPU, {GPU_UNET_CH} on a GPU; TimeConvEnergy {_default(TimeConvEnergy.__init__, 'ch')})")
+    a("--blocks", type=_positive_int, default=None, help=f"images, --net conv: TimeConvEnergy residual blocks (default {dcd['blocks']})")
     a("--ema", type=float, default=None, help=f"EMA decay, 0 for none (default {d['ema']:g} [{t['ema']:g}])")
     a("--grad-clip", type=_positive_float, default=None, help=f"gradient norm clip (default {d['grad_clip']:g} [none])")
     a("--seed", type=_nonneg_int, default=None, help=f"seed (default {d['seed']})")
@@ -591,7 +595,8 @@ def add_generate(sub # the subparsers object of the top-level parser
 SUBCOMMANDS["generate"] = add_generate
 
 def generate_settings(args,               # the parsed `generate` namespace
-                      saved:dict|None=None # the settings of the run in --out, or None
+                      saved:dict|None=None, # the settings of the run in --out, or None
+                      device=None          # the run's device: a CPU gets the CPU_IMAGE sizes for images unless given
                      )->dict:             # GEN_KEYS, steps, loss_kw
     "Resolve the `generate` flags: the method's defaults, checks of flag combinations, a saved run's settings kept."
     given = {k: getattr(args, k) for k in GEN_KEYS + ("steps",) if getattr(args, k) is not None}
@@ -614,6 +619,13 @@ def generate_settings(args,               # the parsed `generate` namespace
     if s["dataset"] == "folder" and s["data_dir"] is None: raise UsageError("--dataset folder needs --data-dir PATH (a folder of images, e.g. CelebA's img_align_celeba)")
     if s["dataset"] != "folder" and s["crop"] is not None: raise UsageError("--crop applies to --dataset folder")
     if s["ema"] is not None and not 0 <= s["ema"] < 1: raise UsageError(f"--ema must be in [0, 1), got {s['ema']:g}")
+    if s["dataset"] not in DATASETS:
+        if s["net"] == "unet" and "blocks" in given: raise UsageError("--blocks applies to --net conv (TimeUNetEnergy has a fixed depth)")
+        if s["net"] == "unet": s["blocks"] = None
+        on_cpu = device is None or torch.device(device).type == "cpu"
+        for k_ in ("batch_size", "lr"):
+            if on_cpu and k_ not in given: s[k_] = CPU_IMAGE[k_]
+        if s["ch"] is None: s["ch"] = (CPU_IMAGE["ch"] if on_cpu else GPU_UNET_CH) if s["net"] == "unet" else _default(TimeConvEnergy.__init__, "ch")
     s["loss_kw"] = dict(d["loss_kw"], **({"n_steps": s["k"]} if s["method"] != "dsm" else {}))
     return s
 
@@ -659,9 +671,10 @@ def run_generate(args # the parsed `generate` namespace
     ck, sp = os.path.join(args.out, "checkpoint.pt"), os.path.join(args.out, "settings.json")
     saved = None
     if not args.force and os.path.isfile(ck) and os.path.isfile(sp):
-        saved = read_settings(sp, GEN_KEYS + ("steps", "loss_kw"), "generate")
+        saved = read_settings(sp, tuple(k for k in GEN_KEYS if k != "net") + ("steps", "loss_kw"), "generate")
+        if saved.get("dataset") not in DATASETS: saved.setdefault("net", "conv")   # runs written before --net existed
     elif args.resume and rank == 0: prepare_out(args.out, True, False, GEN_FILES)   # raises: nothing to resume
-    s = generate_settings(args, saved)
+    s = generate_settings(args, saved, dev)
     toy, dflt = s["dataset"] in DATASETS, generate_defaults(s["method"], s["dataset"])
     n_samples, fid_ref = args.n_samples or dflt["n_samples"], GEN_DEFAULTS["fid_ref"] if args.fid_ref is None else args.fid_ref
     lad = make_ladder(s["ladder"], s["levels"], s["sigma_min"], s["sigma_max"], s["beta_max"])
@@ -679,14 +692,16 @@ def run_generate(args # the parsed `generate` namespace
                    f"{'continuing' if saved else 'new run'} to {s['steps']} steps" + (f" or {args.time_limit:g} s" if args.time_limit else "")
                    + f", device {dev}, out {args.out}")
     set_seed(s["seed"])  # a resumed run overwrites these weights
-    E = TimeMLPEnergy(2) if toy else TimeConvEnergy(in_ch=shape[0], ch=s["ch"], n_blocks=s["blocks"], size=s["size"])
+    E = TimeMLPEnergy(2) if toy else TimeUNetEnergy(in_ch=shape[0], ch=s["ch"], size=s["size"]) if s["net"] == "unet" else \
+        TimeConvEnergy(in_ch=shape[0], ch=s["ch"], n_blocks=s["blocks"], size=s["size"])
     if dev.type == "cuda" and not toy: data = data.to(dev)
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         hist = fit(E, generate_loss(s["method"], lad, s["loss_kw"]), data, steps=s["steps"], lr=s["lr"], batch_size=s["batch_size"],
                    seed=s["seed"], ema=s["ema"] or None, grad_clip=s["grad_clip"], device=dev, ckpt_path=ck, ckpt_every=args.ckpt_every,
-                   resume=True, progress=progress, amp=args.amp, compile=args.compile, time_limit=args.time_limit)
+                   resume=True, progress=progress, amp=args.amp, compile=args.compile, time_limit=args.time_limit,
+                   max_gap=1e3 if toy else 50. * math.prod(shape), max_energy=1e4 if toy else 500. * math.prod(shape))  # image energies scale with D
     train_s = time.perf_counter() - t0
     r, world = dist_info()
     if r != 0: return dict(rank=r)
