@@ -37,6 +37,7 @@ from dcd_nb.generate import (NoiseLadder, multilevel_dcd_loss, multilevel_dsm_lo
                              eight_gaussians_modes)
 from dcd_nb.train import fit
 from dcd_nb.images import fashion_mnist, TimeUNetEnergy
+from dcd_nb.cli import multilevel_cd_loss
 from dcd_nb.generate import annealed_sample, inception_features, load_inception, fid_from_features, kid_from_features
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -58,8 +59,7 @@ def machine_info():
 def ladder(): return NoiseLadder(ve_sigmas(LADDER["sigma_min"], LADDER["sigma_max"], LADDER["values"]))
 
 def multilevel_cd(E, x, lad, n_steps=20, step_fraction=0.1):
-    "Multi-level CD-K (the command's `--method cd`), imported lazily so this script runs before the CLI has it."
-    from dcd_nb.cli import multilevel_cd_loss
+    "Multi-level CD-K, the command's `--method cd`, with this study's chain length."
     return multilevel_cd_loss(E, x, lad, n_steps=n_steps, step_fraction=step_fraction, parts=True)
 
 # name -> (what it changes, energy kwargs, loss builder)
@@ -154,7 +154,6 @@ def run_images(method, budget, seed, out_dir=IMG_DIR):
     res = dict(method=method, budget_cpu_s=budget, train_cpu_s=round(train_s, 1), steps=len(loss), diverged=h["diverged"],
                sec_per_step=round(train_s / max(len(loss), 1), 3), images_per_cpu_s=round(IMG["batch_size"] * len(loss) / train_s, 1),
                loss_curve=[round(float(v), 4) for v in loss[: len(loss) // k * k].reshape(-1, k).mean(1)],
-               accept=None if "accept" not in h else h["accept"],
                nfe=nfe, sample_cpu_s=round(sample_s, 1), fid=round(fid_from_features(f_gen, f_ref), 2), kid=round(km, 4), kid_std=round(ks, 4),
                n_gen=len(f_gen), n_ref=len(f_ref), score_cpu_s=round(time.process_time() - t2, 1),
                settings=IMG, seed=seed, machine=machine_info(), load_avg_1min=round(os.getloadavg()[0], 2),
