@@ -9,8 +9,8 @@ then 5,000 samples by recovery sampling (MALA, 20 steps per level) from N(0, 3^2
 the share of samples within 2 standard deviations of a mode centre (the data: 1 - e^-2 = 86.5 %) and the largest deviation
 of a mode's share from 1/8; and the relative score error per level against the exact diffused mixture.
 
-    python benchmarks/bench_generate.py --quick     # the ablation at 60 s and the methods at 60 s and 120 s (about 25 min)
-    python benchmarks/bench_generate.py --budgets 60 120 --only methods
+    python benchmarks/bench_generate.py                   # the ablation at 60 s and the methods at 60 s and 120 s (about 25 CPU-min)
+    python benchmarks/bench_generate.py --only ablation   # one part (the committed JSON: both parts, in two processes)
 
 The CPU configuration on images (Fashion-MNIST padded to 32x32, on [-1, 1]; a TimeUNetEnergy of width 8; a VE ladder
 sigma = 0.01 -> 20 with 11 values; batch 32; Adam lr 1e-3, gradient clip 1, EMA 0.999; a CPU-seconds budget per method;
@@ -170,7 +170,6 @@ def table(rows, keys):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="the committed setting: ablation at 60 s, methods at 60 s and 120 s")
     p.add_argument("--budgets", type=float, nargs="+", default=[60., 120.], help="training seconds per method (methods part)")
     p.add_argument("--ablation-budget", type=float, default=60., help="training seconds per ablation row")
     p.add_argument("--only", choices=("ablation", "methods"), default=None)
