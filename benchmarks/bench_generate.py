@@ -24,12 +24,12 @@ images with the standard Inception features), one method per process so two can 
 Prints markdown tables with the machine, versions and seed; writes benchmarks/results/generate_2d.json (2D) and
 benchmarks/results/generate_cpu/{method}.json plus {method}_samples.pt (uint8, (N, 1, 32, 32)) for images.
 """
-import argparse, functools, json, math, os, platform, sys, time
+import argparse, functools, json, math, os, sys, time
 import numpy as np
 import torch
 import dcd_nb
 import dcd_nb.train
-from dcd_nb.core import set_seed, cpu_name
+from dcd_nb.core import set_seed
 from dcd_nb.energy import TimeMLPEnergy, score
 from dcd_nb.toy import sample_2d
 from dcd_nb.diffusion import ve_sigmas
@@ -38,6 +38,7 @@ from dcd_nb.generate import (NoiseLadder, multilevel_dcd_loss, multilevel_dsm_lo
 from dcd_nb.train import fit
 from dcd_nb.images import fashion_mnist, TimeUNetEnergy
 from dcd_nb.cli import multilevel_cd_loss
+from bench2d import machine_info   # the same machine record as the 2D study (this script's folder is on sys.path)
 from dcd_nb.generate import annealed_sample, inception_features, load_inception, fid_from_features, kid_from_features
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -50,11 +51,6 @@ class CPUClock:
     "`fit`'s clock with perf_counter replaced by this process's CPU time: `time_limit` then counts CPU seconds."
     perf_counter = staticmethod(time.process_time)
     def __getattr__(self, name): return getattr(time, name)
-
-def machine_info():
-    return dict(cpu=cpu_name(), cores=os.cpu_count(), torch_threads=torch.get_num_threads(),
-                omp_num_threads=os.environ.get("OMP_NUM_THREADS"), python=platform.python_version(), torch=torch.__version__,
-                numpy=np.__version__, dcd_nb=getattr(dcd_nb, "__version__", "?"), platform=platform.platform())
 
 def ladder(): return NoiseLadder(ve_sigmas(LADDER["sigma_min"], LADDER["sigma_max"], LADDER["values"]))
 
