@@ -17,7 +17,7 @@ with warnings.catch_warnings():  # tqdm.auto warns when ipywidgets is missing, t
     warnings.simplefilter("ignore")
     from tqdm.auto import tqdm
 from .core import DCDError, check_batch, check_positive, check_int, check_finite
-from .energy import Energy, GaussianEnergy
+from .energy import Energy, GaussianEnergy, energy_grad
 from .samplers import langevin, mala, annealed_langevin
 from .diffusion import GaussianKernel, VE, VP
 from .dcd import STEP_FRACTION, gaussian_dcd, posterior_energy, posterior_step, dcd_contrast
@@ -135,10 +135,10 @@ def level_contrast(E_t,                 # the level's energy, callable x -> (B,)
                    step_size=None,      # h; None for `posterior_step`
                    n_particles:int=16,  # M, proposals for 'importance'
                    init:str="data",     # 'data': chains start at x_ℓ (exact at p_θ = p_d); 'noisy': at y/a
-                   antithetic:bool=True # 'mala' only: antithetic pairs (`antithetic_contrast`); the other estimators ignore it
+                   antithetic:bool=True # 'mala' / 'langevin': antithetic pairs (`antithetic_contrast`); the other estimators ignore it
                   )->tuple:             # (E(x_ℓ) (B,), contrast energies (B,), MALA acceptance or nan), differentiable in θ
     "One level's DCD contrast: the data energies and the energies of posterior draws (or Û(y) for 'importance'); see `dcd.dcd_contrast`."
-    if antithetic and estimator == "mala": return antithetic_contrast(E_t, x_l, kernel, n_steps, step_size, init)
+    if antithetic and estimator in ("mala", "langevin"): return antithetic_contrast(E_t, x_l, kernel, n_steps, step_size, init, estimator)
     e_x, c, _, acc = dcd_contrast(E_t, x_l, kernel, estimator, n_steps, step_size, n_particles, init)
     return e_x, c, acc
 
@@ -146,19 +146,32 @@ def level_contrast(E_t,                 # the level's energy, callable x -> (B,)
 def antithetic_contrast(E_t,                # the level's energy, callable x -> (B,)
                         x_l:torch.Tensor,   # clean points of the level, (B, ...)
                         kernel:GaussianKernel, # the adjacent kernel k_ℓ
-                        n_steps:int=1,      # K, MALA steps
+                        n_steps:int=1,      # K, sampler steps
                         step_size=None,     # h; None for `posterior_step`
-                        init:str="data"     # chains start at x_ℓ ('data') or at their own y/a ('noisy')
-                       )->tuple:            # (E(x_ℓ) (B,), mean energy of each pair of posterior draws (B,), acceptance)
-    "DCD contrast from antithetic pairs: $y_\\pm=a x_\\ell\\pm b\\varepsilon$, MALA chains with proposal noise $\\pm\\xi$; each draw is exact, the pair cancels the noise to first order."
+                        init:str="data",    # chains start at x_ℓ ('data') or at their own y/a ('noisy')
+                        sampler:str="mala"  # 'mala' (each draw exact) or 'langevin' (unadjusted: cheaper, bias O(h))
+                       )->tuple:            # (E(x_ℓ) (B,), mean energy of each pair of posterior draws (B,), acceptance or nan)
+    "DCD contrast from antithetic pairs: $y_\\pm=a x_\\ell\\pm b\\varepsilon$, chains with noise $\\pm\\xi$; the pair cancels the noise to first order."
+    if sampler not in ("mala", "langevin"): raise DCDError(f"sampler must be 'mala' or 'langevin', got {sampler!r}")
     eps = torch.randn_like(x_l)
     y = torch.cat([kernel.a * x_l + kernel.b * eps, kernel.a * x_l - kernel.b * eps])
-    h = posterior_step("mala", kernel, x_l[0].numel()) if step_size is None else step_size
-    start = torch.cat([x_l, x_l]) if init == "data" else y / kernel.a
-    xp, acc = mala(posterior_energy(E_t, y, kernel), start, n_steps, h, antithetic=True)
+    h = posterior_step(sampler, kernel, x_l[0].numel()) if step_size is None else step_size
+    start, U = (torch.cat([x_l, x_l]) if init == "data" else y / kernel.a), posterior_energy(E_t, y, kernel)
+    if sampler == "mala": xp, acc = mala(U, start, n_steps, h, antithetic=True)
+    else: xp, acc = _antithetic_ula(E_t, U, start, y, kernel, n_steps, h, shared=init == "data"), math.nan
     n, e = len(x_l), E_t(torch.cat([x_l, xp]))
     return e[:n], 0.5 * (e[n:2 * n] + e[2 * n:]), acc
 
+def _antithetic_ula(E_t, U, x, y, kernel, n_steps, h, shared):
+    "Unadjusted Langevin on the posterior energy `U` with noise ±ξ; `shared`: both halves start at the same points, so one gradient of E serves the first step."
+    for k in range(check_int(n_steps, "n_steps", minimum=1)):
+        if k == 0 and shared:
+            yt, s2 = y / kernel.a, (kernel.b / kernel.a) ** 2
+            g = energy_grad(E_t, x[:len(x) // 2])[1].repeat(2, *[1] * (x.ndim - 1)) + (x - yt) / s2
+        else: g = energy_grad(U, x)[1]
+        xi = torch.randn_like(x[:len(x) // 2])
+        x = x - h * g + math.sqrt(2 * h) * torch.cat([xi, -xi])
+    return x.detach()
 
 # %% ../nbs/12_generate.ipynb #fee8d41c
 def _level_rows(n, L, device):
@@ -171,10 +184,11 @@ def multilevel_dcd_loss(E,                   # a time-dependent energy, callable
                         estimator:str="mala", # 'laplace', 'langevin', 'mala' or 'importance' (see `level_contrast`)
                         n_steps:int=1,       # K, posterior sampler steps
                         step_size=None,      # h; None for `posterior_step` of each adjacent kernel
+                        step_fraction=None,  # or h_ℓ = c (b_ℓ/a_ℓ)² per level, a fraction of each adjacent kernel's variance
                         n_particles:int=16,  # M, proposals for 'importance'
                         weighting="uniform", # level weights, see `level_weights`
                         init:str="data",     # posterior chains start at the clean x_ℓ ('data') or at y/a ('noisy')
-                        antithetic:bool=True, # 'mala': antithetic pairs of posterior draws (see `antithetic_contrast`)
+                        antithetic:bool=True, # 'mala' / 'langevin': antithetic pairs of posterior draws (see `antithetic_contrast`)
                         parts:bool=False     # return dict(loss, e_pos, e_neg, accept) instead of the scalar
                        ):                    # a scalar whose θ-gradient estimates ∇θ Σ_ℓ w_ℓ DCD_ℓ (or the dict)
     "Multi-level DCD: per row a random level ℓ, the data diffused to it, and the DCD contrast with the adjacent kernel $k_\\ell$."
@@ -183,11 +197,14 @@ def multilevel_dcd_loss(E,                   # a time-dependent energy, callable
     if init not in INITS: raise DCDError(f"init must be 'data' or 'noisy', got {init!r}")
     if estimator in STEP_FRACTION: n_steps = check_int(n_steps, "n_steps", minimum=1)
     if step_size is not None: step_size = check_positive(step_size, "step_size")
+    if step_fraction is not None and step_size is not None: raise DCDError("give step_size or step_fraction, not both")
+    if step_fraction is not None: step_fraction = check_positive(step_fraction, "step_fraction")
     w, lev = level_weights(lad, weighting) * len(lad), _level_rows(len(x), len(lad), x.device)
     total, e_pos, e_neg, acc = x.new_zeros(()), [], [], 0.
     for l in lev.unique().tolist():
         x_l = lad.marginals[l].sample(x[lev == l])
-        ep, en, a = level_contrast(lambda z, t=lad.times[l]: E(z, t), x_l, lad.steps[l], estimator, n_steps, step_size, n_particles, init, antithetic)
+        k = lad.steps[l]; h = step_size if step_fraction is None else step_fraction * (k.b / k.a)**2
+        ep, en, a = level_contrast(lambda z, t=lad.times[l]: E(z, t), x_l, k, estimator, n_steps, h, n_particles, init, antithetic)
         total = total + w[l].item() * (ep - en).sum()
         e_pos.append(ep.detach()); e_neg.append(en.detach()); acc += a * len(x_l) / len(x)
     loss = total / len(x)
