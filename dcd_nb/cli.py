@@ -4,13 +4,13 @@
 
 # %% auto #0
 __all__ = ['PROG', 'MMD_BANDWIDTH', 'EVAL_LIM', 'EVAL_GRID', 'SUBCOMMANDS', 'TRAIN_KEYS', 'RUN_FILES', 'DATASETS_IMG',
-           'GEN_DATASETS', 'GEN_METHODS', 'SAMPLERS', 'CD_K', 'CD_STEP_FRACTION', 'GEN_DEFAULTS', 'IMAGE_NETS',
-           'CPU_IMAGE', 'GPU_UNET_CH', 'TOY_GEN_DEFAULTS', 'IMAGE_ONLY', 'TOY_SCORE_MAX', 'GEN_KEYS', 'GEN_FILES',
-           'toy2d_defaults', 'CLIParser', 'add_toy2d', 'build_parser', 'UsageError', 'toy2d_settings', 'heldout_seed',
-           'toy_stream', 'evaluate_2d', 'read_settings', 'prepare_out', 'density_figure', 'run_toy2d', 'summary',
-           'main', 'generate_defaults', 'multilevel_cd_loss', 'make_ladder', 'generate_loss', 'generate_passes',
-           'image_data', 'sampler_nfe', 'sample_images', 'image_scores', 'score_2d', 'toy_scores_line',
-           'samples_figure', 'add_generate', 'generate_settings', 'loss_figure', 'run_generate', 'generate_summary']
+           'GEN_DATASETS', 'GEN_METHODS', 'SAMPLERS', 'GEN_DEFAULTS', 'IMAGE_NETS', 'CPU_IMAGE', 'GPU_UNET_CH',
+           'TOY_GEN_DEFAULTS', 'IMAGE_ONLY', 'TOY_SCORE_MAX', 'GEN_KEYS', 'GEN_FILES', 'toy2d_defaults', 'CLIParser',
+           'add_toy2d', 'build_parser', 'UsageError', 'toy2d_settings', 'heldout_seed', 'toy_stream', 'evaluate_2d',
+           'read_settings', 'prepare_out', 'density_figure', 'run_toy2d', 'summary', 'main', 'generate_defaults',
+           'generate_loss', 'generate_passes', 'image_data', 'sampler_nfe', 'sample_images', 'image_scores', 'score_2d',
+           'toy_scores_line', 'samples_figure', 'add_generate', 'generate_settings', 'loss_figure', 'run_generate',
+           'generate_summary']
 
 # %% ../nbs/13_cli.ipynb #d372c0fa
 import os, sys, json, math, time, inspect, platform, argparse, tempfile, warnings, functools, hashlib
@@ -26,7 +26,7 @@ from .train import fit, make_loss, LOSS_DEFAULTS, loss_passes, amp_setup, dist_i
 from .cd import cd_loss
 from .diffusion import ve_sigmas, vp_alpha_bars
 from .images import fashion_mnist, image_folder, image_loader, image_grid, TimeConvEnergy, TimeUNetEnergy
-from .generate import (NoiseLadder, LADDER_KINDS, as_ladder, level_weights, multilevel_dcd_loss, multilevel_dsm_loss,
+from .generate import (NoiseLadder, LADDER_KINDS, CD_K, CD_STEP_FRACTION, multilevel_cd_loss, make_ladder, as_ladder, level_weights, multilevel_dcd_loss, multilevel_dsm_loss,
                              annealed_sample, recovery_sample, mode_coverage, eight_gaussians_modes, load_inception, inception_path, inception_features, fid_from_features, kid_from_features)
 
 # %% ../nbs/13_cli.ipynb #ab7f108e
@@ -329,7 +329,6 @@ DATASETS_IMG = ("fashion-mnist", "folder")
 GEN_DATASETS = DATASETS_IMG + tuple(DATASETS)   # images, then the 2D toy sets of 07_toy2d
 GEN_METHODS = ("dcd", "dsm", "cd")
 SAMPLERS = ("annealed", "recovery")
-CD_K, CD_STEP_FRACTION = 60, 0.1  # multi-level CD: chain length K and step h_ℓ = c b_ℓ² (annealed_sample's rule h_ℓ = 0.1 σ_ℓ²)
 GEN_DEFAULTS = dict(dataset="fashion-mnist", method="dcd", ladder="ve", levels=10, sigma_min=0.01, sigma_max=20., beta_max=20.,
                     size=32, steps=20000, batch_size=128, lr=2e-4, ema=0.999, grad_clip=1.0, seed=0, sampler="recovery",
                     n_samples=1000, fid_ref=1000, net="unet")
@@ -357,42 +356,7 @@ def generate_defaults(method:str='dcd', # one of GEN_METHODS
     elif dataset is not None: d["dataset"] = dataset
     return d
 
-# %% ../nbs/13_cli.ipynb #e63e837e
-def multilevel_cd_loss(E,                   # a time-dependent energy, callable (x, t) -> (B,)
-                       x:torch.Tensor,      # clean data, (B, ...)
-                       ladder,              # a `NoiseLadder` (or increasing VE noise levels)
-                       n_steps:int=CD_K,    # K, Langevin steps per chain
-                       step_fraction:float=CD_STEP_FRACTION, # h_ℓ = c b_ℓ², b_ℓ the level's noise scale
-                       weighting="uniform", # level weights, see `level_weights`
-                       parts:bool=False     # return dict(loss, e_pos, e_neg) instead of the scalar
-                      ):
-    "Multi-level CD-K: per row a random level ℓ, the data diffused to it, and `cd_loss` on $E(\\cdot,t_\\ell)$ from there."
-    lad, x = as_ladder(ladder), check_batch(x)
-    c = check_positive(step_fraction, "step_fraction")
-    w, lev = level_weights(lad, weighting) * len(lad), torch.randint(len(lad), (len(x),), device=x.device)
-    total, e_pos, e_neg = x.new_zeros(()), [], []
-    for l in lev.unique().tolist():
-        k, seen = lad.marginals[l], []
-        def E_l(z, t=lad.times[l]): e = E(z, t); seen.append(e.detach()); return e
-        rows = x[lev == l]
-        total = total + w[l].item() * len(rows) * cd_loss(E_l, k.sample(rows), n_steps, c * k.b**2)
-        e_pos.append(seen[-2]); e_neg.append(seen[-1])    # ml_loss evaluates E(x_ℓ), then E(x⁻), last
-    loss = total / len(x)
-    return dict(loss=loss, e_pos=torch.cat(e_pos).mean(), e_neg=torch.cat(e_neg).mean()) if parts else loss
-
 # %% ../nbs/13_cli.ipynb #f462cf51
-def make_ladder(kind:str="ve",          # 've' (geometric σ) or 'vp' (linear β)
-                levels:int=10,          # L, the modelled levels (the ladder has L+1 values, the top one sets the prior)
-                sigma_min:float=0.01,   # VE: σ_0
-                sigma_max:float=20.,    # VE: σ_L, the prior's standard deviation
-                beta_max:float=20.      # VP: β(1) of `vp_alpha_bars`
-               )->NoiseLadder:
-    "The noise ladder of `generate`: VE geometric σ (L+1 values) or VP linear-β ᾱ (L+1 values)."
-    L = check_int(levels, "levels", minimum=1)
-    if kind == "ve": return NoiseLadder(ve_sigmas(sigma_min, sigma_max, L + 1), "ve")
-    if kind == "vp": return NoiseLadder(vp_alpha_bars(L + 1, beta_max=beta_max), "vp")
-    raise DCDError(f"ladder must be 've' or 'vp', got {kind!r}")
-
 def generate_loss(method:str,      # 'dcd', 'dsm' or 'cd'
                   ladder:NoiseLadder, # the noise ladder
                   loss_kw:dict|None=None # the method's settings (`generate_defaults(method)['loss_kw']`)
