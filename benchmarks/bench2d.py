@@ -10,18 +10,17 @@ least `steps` optimiser steps AND spent at least CD-10's training time for `step
 The EMA model is scored periodically on a held-out set (grid-normalised NLL, KL where the density is known); MMD² at step
 `steps`. Uses only dcd_nb's public functions. Writes a small JSON (no weights), a density-grid PNG and prints markdown tables.
 """
-import argparse, json, math, os, platform, sys, tempfile, time, warnings
+import argparse, json, math, os, tempfile, time, warnings
 import numpy as np
 import torch
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import dcd_nb
-from dcd_nb.core import set_seed, cpu_name
+from dcd_nb.core import set_seed, machine_info  # machine_info: also imported from here by the other benchmarks
 from dcd_nb.energy import MLPEnergy
 from dcd_nb.train import fit, make_loss
 from dcd_nb.toy import (DATASETS, KNOWN_DENSITIES, sample_2d, nll_2d, kl_2d, mmd2, model_samples, true_entropy_2d,
-                        grid_log_density)
+                        grid_log_density, EVAL_LIM, EVAL_GRID, EVAL_SAMPLES, MMD_SAMPLES, MMD_MALA_STEPS, MMD_BANDWIDTH)
 
 # ---------------------------------------------------------------------------------------------------------------- methods
 # study name -> (make_loss method, fixed settings, tuning group). The tuning group's knob and value are added after tuning.
@@ -54,21 +53,14 @@ REF = "cd-10"          # its training time for `steps` steps is the equal wall-c
 SLOW_REF = "cd-20"     # "time to reach CD-20's final NLL"
 QUICK = dict(datasets=["8gaussians", "checkerboard"], methods=["cd-1", "cd-10", "cd-20", "dcd-importance", "dcd-laplace", "dsm"],
              seeds=[0], steps=300, n_held=5000, tune_steps=150, tune_datasets=["8gaussians"], tune_groups=["cd", "dcd-importance"], mmd_n=500)
-FULL = dict(datasets=list(DATASETS), methods=list(METHODS), seeds=[0, 1], steps=800, n_held=20000, tune_steps=400, tune_datasets=["8gaussians", "rings"],
-            tune_groups=list(TUNING), mmd_n=1000)
+FULL = dict(datasets=list(DATASETS), methods=list(METHODS), seeds=[0, 1], steps=800, n_held=EVAL_SAMPLES, tune_steps=400,
+            tune_datasets=["8gaussians", "rings"], tune_groups=list(TUNING), mmd_n=MMD_SAMPLES)  # the 2D protocol of dcd_nb.toy (as dcd_train toy2d)
 SETTINGS = dict(network="MLPEnergy(2, hidden=128, depth=3)", lr=1e-3, batch_size=256, ema=0.99, optimizer="adam",
-                grid_n=256, lim=4.5, n_train=50000, mmd_bandwidth=0.5, mmd_mala_steps=300, mmd_mala_step=0.01,
+                grid_n=EVAL_GRID, lim=EVAL_LIM, n_train=50000, mmd_bandwidth=MMD_BANDWIDTH, mmd_mala_steps=MMD_MALA_STEPS, mmd_mala_step=0.01,
                 tune_seed=100, n_val=5000, density_grid_n=80)
 
 
 def is_dcd(m): return m.startswith("dcd")
-
-
-# ---------------------------------------------------------------------------------------------------------------- machine
-def machine_info():
-    return dict(cpu=cpu_name(), cores=os.cpu_count(), torch_threads=torch.get_num_threads(),
-                omp_num_threads=os.environ.get("OMP_NUM_THREADS"), python=platform.python_version(), torch=torch.__version__,
-                numpy=np.__version__, dcd_nb=getattr(dcd_nb, "__version__", "?"), platform=platform.platform())
 
 
 # ---------------------------------------------------------------------------------------------------------------- one run

@@ -38,7 +38,7 @@ from dcd_nb.generate import (NoiseLadder, multilevel_dcd_loss, multilevel_dsm_lo
 from dcd_nb.train import fit
 from dcd_nb.images import fashion_mnist, TimeUNetEnergy
 from dcd_nb.generate import multilevel_cd_loss
-from bench2d import machine_info   # the same machine record as the 2D study (this script's folder is on sys.path)
+from dcd_nb.core import machine_info   # the same machine record as the 2D study
 from dcd_nb.generate import annealed_sample, inception_features, load_inception, fid_from_features, kid_from_features
 
 HERE = os.path.dirname(os.path.abspath(__file__))

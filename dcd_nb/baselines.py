@@ -8,10 +8,9 @@ __all__ = ['gaussian_esm', 'dsm_loss', 'gaussian_dsm', 'sliced_terms', 'ssm_loss
 # %% ../nbs/06_baselines.ipynb #1cc44fdb
 import math
 import torch
-from .core import DCDError, check_batch, check_positive
-from .energy import score
+from .core import DCDError, check_batch, check_positive, check_int, loss_out
 from .diffusion import VE
-from .dcd import dcd_loss, importance_contrast
+from .dcd import importance_contrast
 
 # %% ../nbs/06_baselines.ipynb #9a6cecad
 def _gauss_args(m, S, mu, Sigma):
@@ -36,13 +35,16 @@ def gaussian_esm(m:torch.Tensor,     # data mean, shape (d,)
 # %% ../nbs/06_baselines.ipynb #4c5b4d53
 def dsm_loss(E,                # an energy, callable x -> (B,)
              x:torch.Tensor,   # a data batch, shape (B, ...)
-             sigma:float       # the noise level σ > 0 of y = x + σε
-            )->torch.Tensor:   # scalar; its θ-gradient is an unbiased estimate of the gradient of σ² J on the noised data
+             sigma:float,      # the noise level σ > 0 of y = x + σε
+             parts:bool=False  # return `core.loss_out(loss, E(y))` instead of the scalar
+            ):                 # scalar; its θ-gradient is an unbiased estimate of the gradient of σ² J on the noised data
     "Denoising score matching $\\frac12\\mathbb E\\|\\sigma s_\\theta(x+\\sigma\\varepsilon)+\\varepsilon\\|^2$ (σ²-weighted)."
     check_batch(x); sigma = check_positive(sigma, "sigma")
     eps = torch.randn_like(x)
-    s = score(E, x.detach() + sigma * eps, create_graph=True)
-    return 0.5 * (sigma * s + eps).flatten(1).pow(2).sum(1).mean()
+    y = (x.detach() + sigma * eps).requires_grad_(True)
+    e = E(y); s = -torch.autograd.grad(e.sum(), y, create_graph=True)[0]
+    loss = 0.5 * (sigma * s + eps).flatten(1).pow(2).sum(1).mean()
+    return loss_out(loss, e) if parts else loss
 
 # %% ../nbs/06_baselines.ipynb #d1db731e
 def gaussian_dsm(m:torch.Tensor,     # data mean, shape (d,)
@@ -62,27 +64,32 @@ def sliced_terms(E,              # an energy, callable x -> (B,)
                  v:torch.Tensor  # projection directions, the shape of x
                 )->tuple:        # (vᵀ∇ₓs v, ½(vᵀs)²), each (B,), differentiable w.r.t. θ
     "The two per-sample terms of sliced score matching for given directions `v`."
+    return _sliced(E, x, v)[:2]
+
+def _sliced(E, x, v):
+    "`sliced_terms` and the energies E(x) it evaluated on the way (for `ssm_loss`'s telemetry)."
     xg = x.detach().requires_grad_(True)
-    s = score(E, xg, create_graph=True)
+    e = E(xg); s = -torch.autograd.grad(e.sum(), xg, create_graph=True)[0]
     sv = (s * v).flatten(1).sum(1)
     hv, = torch.autograd.grad(sv.sum(), xg, create_graph=True)  # ∇ₓ(vᵀs) = (∇ₓs)ᵀ v
-    return (hv * v).flatten(1).sum(1), 0.5 * sv.pow(2)
+    return (hv * v).flatten(1).sum(1), 0.5 * sv.pow(2), e
 
 # %% ../nbs/06_baselines.ipynb #edbc8e86
 def ssm_loss(E,                      # an energy, callable x -> (B,)
              x:torch.Tensor,         # a data batch, shape (B, ...)
              n_projections:int=1,    # projections per sample
-             dist:str="rademacher"   # 'rademacher' (±1 entries) or 'gaussian' (N(0, 1) entries)
-            )->torch.Tensor:         # scalar; unbiased for the explicit score-matching objective J(θ)
+             dist:str="rademacher",  # 'rademacher' (±1 entries) or 'gaussian' (N(0, 1) entries)
+             parts:bool=False        # return `core.loss_out(loss, E(x))` instead of the scalar
+            ):                       # scalar; unbiased for the explicit score-matching objective J(θ)
     "Sliced score matching $\\mathbb E[v^\\top\\nabla_x s_\\theta v+\\frac12(v^\\top s_\\theta)^2]$."
     check_batch(x)
-    if not isinstance(n_projections, int) or isinstance(n_projections, bool) or n_projections < 1:
-        raise DCDError(f"n_projections must be a positive integer, got {n_projections!r}")
+    n_projections = check_int(n_projections, "n_projections", minimum=1)
     if dist not in ("rademacher", "gaussian"): raise DCDError(f"dist must be 'rademacher' or 'gaussian', got {dist!r}")
     xr = x.detach().repeat(n_projections, *[1] * (x.ndim - 1))
     v = torch.randn_like(xr) if dist == "gaussian" else torch.randint_like(xr, 0, 2) * 2 - 1
-    trace_term, norm_term = sliced_terms(E, xr, v)
-    return (trace_term + norm_term).mean()
+    trace_term, norm_term, e = _sliced(E, xr, v)
+    loss = (trace_term + norm_term).mean()
+    return loss_out(loss, e) if parts else loss
 
 # %% ../nbs/06_baselines.ipynb #4774c74a
 def gaussian_ed(m:torch.Tensor,     # data mean, shape (d,)
@@ -106,9 +113,11 @@ def ed_loss(E,                      # an energy, callable x -> (B,)
             x:torch.Tensor,         # a data batch, shape (B, ...)
             sigma:float,            # the VE noise level σ of y = x + σε and of the proposals x' = y + σξ
             n_particles:int=16,     # M, proposals per data point
-            include_data:bool=True  # add the clean x to the contrast points (ED's stabiliser)
-           )->torch.Tensor:         # scalar; its θ-gradient estimates ∇θ ED = ∇θ DCD with the VE kernel
+            include_data:bool=True, # add the clean x to the contrast points (ED's stabiliser)
+            parts:bool=False        # return `core.loss_out(loss, E(x), Û(y))` instead of the scalar
+           ):                       # scalar; its θ-gradient estimates ∇θ ED = ∇θ DCD with the VE kernel
     "Energy discrepancy $\\mathbb E[E_\\theta(x)-\\hat U_\\theta(y)]$ with the VE kernel: `dcd_nb.dcd`'s importance estimator."
     check_batch(x); sigma = check_positive(sigma, "sigma")
     e_x, u, _ = importance_contrast(E, x, VE(sigma), n_particles, include_data=include_data)
-    return (e_x - u).mean()
+    loss = (e_x - u).mean()
+    return loss_out(loss, e_x, u) if parts else loss

@@ -9,7 +9,7 @@ __all__ = ['gaussian_expectation', 'ml_loss', 'cd_loss', 'pcd_loss', 'gaussian_c
 # %% ../nbs/03_cd.ipynb #a859be91
 import math
 import torch
-from .core import DCDError, check_batch, check_positive, check_int
+from .core import DCDError, check_batch, check_positive, check_int, loss_out
 from .energy import gaussian_kl
 from .samplers import langevin, ReplayBuffer, ula_propagate, ula_stationary, ou_propagate
 
@@ -36,7 +36,8 @@ def ml_loss(E,                      # the energy, a callable (B, d) -> (B,)
             x:torch.Tensor,         # data, shape (B, ...)
             x_model:torch.Tensor,   # samples of the model (or their stand-in: CD/PCD negatives), shape (B', ...)
             energy_reg:float=0.,    # λ, weight of the stabilising penalty mean(E(x)²) + mean(E(x_model)²)
-           )->torch.Tensor:         # scalar
+            parts:bool=False        # return `loss_out(loss, E(x), E(x_model))` instead of the scalar
+           ):                       # scalar, or the dict of `core.loss_out`
     "Surrogate $\\overline{E(x)}-\\overline{E(x_{model})}$ whose $\\theta$-gradient estimates $\\nabla_\\theta\\mathrm{KL}(p_d\\|p_\\theta)$ (+ optional energy penalty)."
     check_batch(x); check_batch(x_model, name="x_model")
     if x.shape[1:] != x_model.shape[1:]:
@@ -44,7 +45,8 @@ def ml_loss(E,                      # the energy, a callable (B, d) -> (B,)
     lam = check_positive(energy_reg, "energy_reg", allow_zero=True)
     e_pos, e_neg = E(x), E(x_model.detach())
     loss = e_pos.mean() - e_neg.mean()
-    return loss + lam * (e_pos.pow(2).mean() + e_neg.pow(2).mean()) if lam else loss
+    if lam: loss = loss + lam * (e_pos.pow(2).mean() + e_neg.pow(2).mean())
+    return loss_out(loss, e_pos, e_neg) if parts else loss
 
 # %% ../nbs/03_cd.ipynb #06bbfe88
 def _run_langevin(E, x, n_steps, step_size, noise_scale):
@@ -61,12 +63,13 @@ def cd_loss(E,                         # the energy, a callable (B, d) -> (B,)
             step_size:float=0.01,      # the Langevin step h (drift -h grad E)
             noise_scale:float=None,    # the noise standard deviation per step; None for sqrt(2h), the exact discretisation
             return_negatives:bool=False, # also return the (detached) negatives
-            energy_reg:float=0.        # λ, the energy penalty of `ml_loss` (the usual stabiliser of image EBMs)
-           ):                          # scalar loss, or (loss, negatives)
+            energy_reg:float=0.,       # λ, the energy penalty of `ml_loss` (the usual stabiliser of image EBMs)
+            parts:bool=False           # the loss as `core.loss_out` (loss, e_pos, e_neg)
+           ):                          # scalar loss (or the dict), or (that, negatives)
     "CD-K loss $\\overline{E(x)}-\\overline{E(x^-)}$ with negatives from `n_steps` of Langevin started at the data."
     check_batch(x)
     x_neg = _run_langevin(E, x, n_steps, step_size, noise_scale)
-    loss = ml_loss(E, x, x_neg, energy_reg)
+    loss = ml_loss(E, x, x_neg, energy_reg, parts)
     return (loss, x_neg) if return_negatives else loss
 
 # %% ../nbs/03_cd.ipynb #7bb05848
@@ -77,14 +80,15 @@ def pcd_loss(E,                        # the energy, a callable (B, d) -> (B,)
              step_size:float=0.01,     # the Langevin step h
              noise_scale:float=None,   # noise standard deviation per step; None for sqrt(2h)
              return_negatives:bool=False, # also return the (detached) negatives
-             energy_reg:float=0.       # λ, the energy penalty of `ml_loss`
-            ):                         # scalar loss, or (loss, negatives)
+             energy_reg:float=0.,      # λ, the energy penalty of `ml_loss`
+             parts:bool=False          # the loss as `core.loss_out` (loss, e_pos, e_neg)
+            ):                         # scalar loss (or the dict), or (that, negatives)
     "Persistent CD: advance `x.shape[0]` chains of `buffer` by `n_steps` of Langevin, write them back, contrast with `x`."
     check_batch(x)
     x_init, idx = buffer.sample(x.shape[0])
     x_neg = _run_langevin(E, x_init, n_steps, step_size, noise_scale)
     buffer.update(idx, x_neg)
-    loss = ml_loss(E, x, x_neg, energy_reg)
+    loss = ml_loss(E, x, x_neg, energy_reg, parts)
     return (loss, x_neg) if return_negatives else loss
 
 # %% ../nbs/03_cd.ipynb #fc716ce5

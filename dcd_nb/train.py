@@ -18,11 +18,11 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 with warnings.catch_warnings():  # tqdm.auto warns when ipywidgets is missing, then falls back to the text bar
     warnings.simplefilter("ignore")
     from tqdm.auto import tqdm
-from .core import DCDError, set_seed, get_device, check_batch, check_positive
+from .core import DCDError, set_seed, get_device, check_batch, check_positive, check_int, write_atomic
 from .samplers import ReplayBuffer
 from .cd import cd_loss, pcd_loss
 from .diffusion import VE
-from .dcd import dcd_loss
+from .dcd import dcd_loss, RECOMMENDED, check_estimator
 from .baselines import dsm_loss, ssm_loss, ed_loss
 
 # %% ../nbs/08_train.ipynb #28c17bca
@@ -43,7 +43,7 @@ def draw_batch(data,                   # a tensor (N, ...) or a callable sample(
     return x if device is None else x.to(device)
 
 # %% ../nbs/08_train.ipynb #66dbc4f2
-HISTORY_KEYS = ("step", "loss", "e_pos", "e_neg", "gap", "grad_norm", "sec", "rows_per_sec")
+HISTORY_KEYS = ("step", "loss", "e_pos", "e_neg", "gap", "grad_norm", "sec", "rows_per_sec", "accept")
 
 def loss_parts(out # what a loss function returned: a scalar tensor, or a dict with 'loss' and optional 'e_pos', 'e_neg'
               )->tuple: # (loss, e_pos or None, e_neg or None)
@@ -105,12 +105,7 @@ def save_atomic(obj,      # what to save (anything `torch.save` takes)
                 path:str  # the destination file
                ):
     "`torch.save` to a temporary file in the destination's folder, then `os.replace` it over `path`."
-    path = os.fspath(path); folder = os.path.dirname(os.path.abspath(path)); os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        torch.save(obj, tmp); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
+    write_atomic(path, lambda tmp: torch.save(obj, tmp))
 
 def rng_state(generator:torch.Generator|None=None # the minibatch generator, if any
              )->dict:                            # plain types and tensors only (loads with weights_only=True)
@@ -401,7 +396,8 @@ def fit(E:nn.Module,             # the energy to train (updated in place)
         t0 = time.perf_counter()
         x = draw_batch(data, batch_size, gen, dev)
         with (contextlib.nullcontext() if amp_dtype is None else torch.autocast(dev.type, dtype=amp_dtype)):
-            loss, e_pos, e_neg = loss_parts(loss_fn(E_train, x))
+            out = loss_fn(E_train, x); loss, e_pos, e_neg = loss_parts(out)
+        acc = out.get("accept") if isinstance(out, dict) else None
         if world > 1: loss = loss + 0. * sum(p.sum() for p in params)  # every parameter gets a gradient for DDP to all-reduce (see below)
         opt.zero_grad(set_to_none=True); (loss if scaler is None else scaler.scale(loss)).backward()
         if scaler is not None: scaler.unscale_(opt)
@@ -429,7 +425,8 @@ def fit(E:nn.Module,             # the energy to train (updated in place)
         if ema_model is not None: ema_update(ema_model, E, ema_decay(ema, step))
         sec = time.perf_counter() - t0
         row = dict(step=step, loss=lv, e_pos=math.nan if pv is None else pv, e_neg=math.nan if nv is None else nv,
-                   gap=math.nan if pv is None or nv is None else pv - nv, grad_norm=gv, sec=sec, rows_per_sec=world * batch_size / sec)
+                   gap=math.nan if pv is None or nv is None else pv - nv, grad_norm=gv, sec=sec, rows_per_sec=world * batch_size / sec,
+                   accept=math.nan if acc is None else float(acc))
         for k in HISTORY_KEYS: hist[k].append(row[k])
         bar.update(1)
         if not bar.disable and step + 1 - start >= 5 and (step + 1 - start == 5 or time_limit is not None and (step + 1) % log_every == 0):
@@ -472,11 +469,7 @@ class Loss:
         self.name, self.fn, self.kw, self.passes, self.buffer, self._pending = name, fn, kw, passes, None, None
     def __call__(self, E, x):
         if not isinstance(E, nn.Module): raise DCDError(f"make_loss losses need an nn.Module energy, got {type(E).__name__}")
-        calls = []
-        hook = E.register_forward_hook(lambda mod, inp, out: calls.append(out.detach()))
-        try: loss, e_pos, e_neg = self.fn(self, E, x, calls)
-        finally: hook.remove()
-        return dict(loss=loss, e_pos=e_pos, e_neg=e_neg)
+        return self.fn(self, E, x)
     def state_dict(self):
         "The loss's own state (PCD's chains), or None."
         if self.buffer is None: return None
@@ -487,10 +480,9 @@ class Loss:
     def __repr__(self): return f"Loss({self.name!r}, {self.kw})"
 
 # %% ../nbs/08_train.ipynb #8ab09220
-def _f_cd(self, E, x, calls):
+def _f_cd(self, E, x):
     k = self.kw
-    loss = cd_loss(E, x, n_steps=k["k"], step_size=k["step_size"], noise_scale=k["noise_scale"], energy_reg=k["energy_reg"])
-    return loss, calls[-2].mean(), calls[-1].mean()                  # ml_loss evaluates E(x), then E(x_neg)
+    return cd_loss(E, x, n_steps=k["k"], step_size=k["step_size"], noise_scale=k["noise_scale"], energy_reg=k["energy_reg"], parts=True)
 
 def _pcd_buffer(self, x):
     if self.buffer is None:
@@ -504,34 +496,25 @@ def _pcd_buffer(self, x):
         self.buffer, self._pending = ReplayBuffer(self.kw["buffer_size"], init_fn, self.kw["reinit_frac"]), None
     return self.buffer
 
-def _f_pcd(self, E, x, calls):
+def _f_pcd(self, E, x):
     k = self.kw
-    loss = pcd_loss(E, x, _pcd_buffer(self, x), n_steps=k["k"], step_size=k["step_size"], noise_scale=k["noise_scale"],
-                    energy_reg=k["energy_reg"])
-    return loss, calls[-2].mean(), calls[-1].mean()
+    return pcd_loss(E, x, _pcd_buffer(self, x), n_steps=k["k"], step_size=k["step_size"], noise_scale=k["noise_scale"],
+                    energy_reg=k["energy_reg"], parts=True)
 
-def _f_dcd(self, E, x, calls):
+def _f_dcd(self, E, x):
     k = self.kw
-    loss = dcd_loss(E, x, VE(k["sigma"]), k["estimator"], n_steps=k["n_steps"], step_size=k["step_size"],
-                    n_particles=k["n_particles"], energy_reg=k["energy_reg"], init=k["init"])
-    B = len(x); e_x, e_c = calls[-1][:B], calls[-1][B:]             # the last forward is E(cat[x, contrast points])
-    if k["estimator"] != "importance": return loss, e_x.mean(), e_c.mean()
-    pen = k["energy_reg"] * (e_x.pow(2) + e_c.view(B, -1).pow(2).mean(1)).mean()
-    return loss, e_x.mean(), e_x.mean() - (loss.detach() - pen)     # mean Û(y) = mean E(x) - (loss - penalty)
+    return dcd_loss(E, x, VE(k["sigma"]), k["estimator"], n_steps=k["n_steps"], step_size=k["step_size"],
+                    n_particles=k["n_particles"], energy_reg=k["energy_reg"], init=k["init"], parts=True)
 
-def _f_ed(self, E, x, calls):
-    loss = ed_loss(E, x, self.kw["sigma"], self.kw["n_particles"])
-    e_pos = calls[-1][:len(x)].mean()
-    return loss, e_pos, e_pos - loss.detach()
-
-def _f_dsm(self, E, x, calls): return dsm_loss(E, x, self.kw["sigma"]), calls[-1].mean(), None
-def _f_ssm(self, E, x, calls): return ssm_loss(E, x, self.kw["n_projections"]), calls[-1].mean(), None
+def _f_ed(self, E, x): return ed_loss(E, x, self.kw["sigma"], self.kw["n_particles"], parts=True)
+def _f_dsm(self, E, x): return dsm_loss(E, x, self.kw["sigma"], parts=True)
+def _f_ssm(self, E, x): return ssm_loss(E, x, self.kw["n_projections"], parts=True)
 
 # %% ../nbs/08_train.ipynb #f762f40d
-_DCD_KW = dict(estimator="importance", sigma=1.0, n_particles=16, energy_reg=0., n_steps=5, step_size=None, init="noisy")  # 05_dcd's setting
+_DCD_KW = dict(RECOMMENDED, sigma=0.5, energy_reg=0., n_steps=5, step_size=None, init="noisy")  # dcd_loss's recommended estimator, σ tuned in 09_bench2d
 _CD_KW = dict(k=10, step_size=0.01, noise_scale=None, energy_reg=0.)
 LOSS_DEFAULTS = {
-    "dcd": (_f_dcd, dict(_DCD_KW, sigma=0.5, n_particles=4)), "dcd-importance": (_f_dcd, _DCD_KW), "dcd-laplace": (_f_dcd, dict(_DCD_KW, estimator="laplace", sigma=0.1)),
+    "dcd": (_f_dcd, _DCD_KW), "dcd-importance": (_f_dcd, dict(_DCD_KW, n_particles=16)), "dcd-laplace": (_f_dcd, dict(_DCD_KW, estimator="laplace", sigma=0.1)),
     "cd": (_f_cd, _CD_KW), "pcd": (_f_pcd, dict(_CD_KW, buffer_size=10_000, reinit_frac=0.05)),
     "ed": (_f_ed, dict(sigma=1.0, n_particles=16)), "dsm": (_f_dsm, dict(sigma=0.1)), "ssm": (_f_ssm, dict(n_projections=1)),
 }
@@ -561,6 +544,6 @@ def make_loss(method:str, # 'dcd', 'dcd-importance', 'dcd-laplace', 'cd', 'pcd',
     for name in ("sigma", "step_size"):
         if kw.get(name) is not None: check_positive(kw[name], name)
     for name in ("k", "n_particles", "n_projections", "buffer_size", "n_steps"):
-        if name in kw and (not isinstance(kw[name], int) or isinstance(kw[name], bool) or kw[name] < (0 if name == "k" else 1)):
-            raise DCDError(f"{name} must be a positive integer, got {kw[name]!r}")
+        if name in kw: check_int(kw[name], name, minimum=0 if name == "k" else 1)
+    if "estimator" in kw: check_estimator(kw["estimator"])
     return Loss(method, fn, kw, loss_passes(method, kw))

@@ -1,5 +1,5 @@
 """One pytest test per notebook, run by nbdev's own runner (the same one `nbdev_test` uses).
-`#| notest` cells never run; `#| gpu` cells run only with CUDA; `#| slow` cells run unless DCD_SKIP_SLOW=1."""
+`#| notest` cells never run; `#| slow` cells run unless DCD_SKIP_SLOW=1 (GPU cells check for CUDA themselves)."""
 import os
 from pathlib import Path
 import pytest, torch
@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NBS = sorted(p for p in (ROOT/"nbs").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and not p.name.startswith("_"))
 
 def _flags():
-    skip = ["notest"] + ([] if torch.cuda.is_available() else ["gpu"])
+    skip = ["notest"]
     if os.environ.get("DCD_SKIP_SLOW") == "1": skip.append("slow")
     force = [f for f in get_config(path=ROOT).tst_flags.split() if f not in skip]
     return skip, force
