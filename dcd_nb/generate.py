@@ -17,7 +17,7 @@ import torch.nn as nn
 with warnings.catch_warnings():  # tqdm.auto warns when ipywidgets is missing, then falls back to the text bar
     warnings.simplefilter("ignore")
     from tqdm.auto import tqdm
-from .core import DCDError, check_batch, check_positive, check_int, check_finite, loss_out
+from .core import DCDError, check_batch, check_positive, check_int, check_finite, loss_out, module_place
 from .energy import Energy, GaussianEnergy, energy_grad
 from .samplers import langevin, mala, annealed_langevin
 from .diffusion import GaussianKernel, VE, VP, ve_sigmas, vp_alpha_bars
@@ -49,18 +49,18 @@ def ladder_kernels(values,       # VE: increasing noise levels σ_0..σ_L; VP: d
 
 # %% ../nbs/12_generate.ipynb #e763dc96
 class NoiseLadder:
-    "A VE or VP noise ladder: marginal kernels `marginals` (L+1), adjacent kernels `steps` (L), times `times` (L+1); `len` is L."
+    "A VE or VP noise ladder: marginal kernels `marginals` (L+1), adjacent kernels `kernels` (L), times `times` (L+1); `len` is L."
     def __init__(self,
                  values,          # VE: increasing σ_0..σ_L (e.g. `ve_sigmas`); VP: decreasing ᾱ_0..ᾱ_L (e.g. `vp_alpha_bars`)
                  kind:str="ve",   # 've' or 'vp'
                  times=None       # the network's time of each level (L+1 floats); None for b_ℓ/a_ℓ (σ_ℓ for VE)
                 ):
         self.kind, self.values = kind, _ladder_values(values, kind)
-        self.marginals, self.steps = ladder_kernels(self.values, kind)
+        self.marginals, self.kernels = ladder_kernels(self.values, kind)
         self.times = [k.ve_sigma for k in self.marginals] if times is None else torch.as_tensor(times, dtype=torch.float64).flatten().tolist()
         if len(self.times) != len(self.values) or not all(math.isfinite(t) for t in self.times):
             raise DCDError(f"times must hold {len(self.values)} finite values (one per level, the top included), got {len(self.times)}")
-    def __len__(self): return len(self.steps)
+    def __len__(self): return len(self.kernels)
     def prior(self, n:int, shape, device=None)->torch.Tensor:
         "`n` draws of the samplers' starting law $\\mathcal N(0, b_L^2 I)$, shape (n, *shape)."
         return self.marginals[-1].b * torch.randn((check_int(n, "n", minimum=1),) + tuple(shape), device=device)
@@ -108,7 +108,7 @@ def gaussian_multilevel_dcd(m:torch.Tensor,   # data mean, (d,)
     "Exact multi-level DCD $\\sum_\\ell w_\\ell\\,\\mathrm{DCD}_{k_\\ell}(\\Phi_\\ell\\mathcal N(m,S),\\,\\mathcal N(\\mu_\\ell,\\Sigma_\\ell))$."
     lad = as_ladder(ladder); w = level_weights(lad, weighting)
     if len(mus) != len(lad) or len(Sigmas) != len(lad): raise DCDError(f"mus and Sigmas must hold one entry per level ({len(lad)})")
-    terms = [gaussian_dcd(*lad.marginals[l].propagate(m, S), mus[l], Sigmas[l], lad.steps[l]) for l in range(len(lad))]
+    terms = [gaussian_dcd(*lad.marginals[l].propagate(m, S), mus[l], Sigmas[l], lad.kernels[l]) for l in range(len(lad))]
     return (torch.stack(terms) * w.to(terms[0])).sum()
 
 # %% ../nbs/12_generate.ipynb #d14d38b7
@@ -218,7 +218,7 @@ def multilevel_dcd_loss(E,                   # a time-dependent energy, callable
     total, e_pos, e_neg, acc = x.new_zeros(()), [], [], 0.
     for l in lev.unique().tolist():
         x_l = lad.marginals[l].sample(x[lev == l])
-        k = lad.steps[l]; h = step_size if step_fraction is None else step_fraction * (k.b / k.a)**2
+        k = lad.kernels[l]; h = step_size if step_fraction is None else step_fraction * (k.b / k.a)**2
         ep, en, a = level_contrast(lambda z, t=lad.times[l]: E(z, t), x_l, k, estimator, n_steps, h, n_particles, init, antithetic)
         total = total + w[l].item() * (ep - en).sum()
         e_pos.append(ep.detach()); e_neg.append(en.detach()); acc += a * len(x_l) / len(x)
@@ -273,13 +273,11 @@ def _counted(E):
     def f(z, t): calls[0] += 1; return E(z, t)
     return f, calls
 
-def _device_of(E, device):
-    p = next(iter(E.parameters()), None) if isinstance(E, nn.Module) else None
-    return torch.device(device) if device is not None else (p.device if p is not None else torch.device("cpu"))
-
-def _to_dtype(E, x):
-    p = next(iter(E.parameters()), None) if isinstance(E, nn.Module) else None
-    return x.to(p.dtype) if p is not None and p.is_floating_point() else x
+def _prior(E, lad, n, shape, device):
+    "n draws of the ladder's prior, on `device` (None: the energy's) and in the energy's floating dtype."
+    x = lad.prior(n, shape, torch.device(device) if device is not None else module_place(E)[1])
+    dt = module_place(E, x)[0]
+    return x.to(dt) if dt.is_floating_point else x
 
 def _final_denoise(E, x, lad):
     "Tweedie's step on the smallest level: (x - b_0² ∇E(x, t_0)) / a_0."
@@ -301,7 +299,7 @@ def annealed_sample(E,                     # a time-dependent energy (x, t) -> (
     if lad.kind != "ve": raise DCDError("annealed_sample needs a VE ladder (its step rule assumes noise σ_ℓ at level ℓ); use recovery_sample for VP")
     h0 = 0.1 * lad.values[0]**2 if step_lr is None else check_positive(step_lr, "step_lr")
     Ec, calls = _counted(E)
-    x = _to_dtype(E, lad.prior(n, shape, _device_of(E, device)))
+    x = _prior(E, lad, n, shape, device)
     x = annealed_langevin(Ec, x, lad.times[:-1][::-1], n_steps_each, h0, progress)
     if denoise: x = _final_denoise(Ec, x, lad)
     return x.detach(), calls[0]
@@ -323,9 +321,9 @@ def recovery_sample(E,                     # a time-dependent energy (x, t) -> (
     c = None if step_fraction is None else check_positive(step_fraction, "step_fraction")
     K, D = check_int(n_steps, "n_steps", minimum=1), math.prod(shape)
     Ec, calls = _counted(E)
-    x = _to_dtype(E, lad.prior(n, shape, _device_of(E, device)))
+    x = _prior(E, lad, n, shape, device)
     for l in tqdm(range(len(lad) - 1, -1, -1), disable=not progress, desc="recovery", leave=False):
-        k = lad.steps[l]
+        k = lad.kernels[l]
         post = posterior_energy(lambda z, t=lad.times[l]: Ec(z, t), x, k)
         h = posterior_step(sampler, k, D) if c is None else c * k.ve_sigma**2
         x = langevin(post, x / k.a, K, h) if sampler == "langevin" else mala(post, x / k.a, K, h)[0]
@@ -467,11 +465,6 @@ def tf_resize(x:torch.Tensor, # images (N, C, H, W)
     return x[..., c0] * (1 - wc) + x[..., c1] * wc
 
 # %% ../nbs/12_generate.ipynb #81079c80
-def _module_device(model):
-    t = next(iter(model.parameters()), None)
-    if t is None: t = next(iter(model.buffers()), None)
-    return torch.device("cpu") if t is None else t.device
-
 def inception_features(x:torch.Tensor,       # images in [0, 1], (N, 1 or 3, H, W)
                        model,                # from `load_inception`
                        batch_size:int=50,    # images per forward pass
@@ -482,7 +475,7 @@ def inception_features(x:torch.Tensor,       # images in [0, 1], (N, 1 or 3, H, 
     x = check_batch(x, ndim=4, name="images")
     if x.shape[1] not in (1, 3): raise DCDError(f"images must have 1 or 3 channels, got shape {tuple(x.shape)}")
     if x.min() < -0.5 or x.max() > 1.5: raise DCDError(f"images must be in [0, 1] (got values in [{x.min():.2f}, {x.max():.2f}]); map [-1, 1] images with (x + 1) / 2")
-    dev, bs, out = _module_device(model), check_int(batch_size, "batch_size", minimum=1), []
+    dev, bs, out = module_place(model)[1], check_int(batch_size, "batch_size", minimum=1), []
     for i in tqdm(range(0, len(x), bs), disable=not progress, desc="inception", leave=False):
         b = x[i:i + bs].to(dev, torch.float32).clamp(0, 1)
         if quantize: b = (b * 255).round() / 255

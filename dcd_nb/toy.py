@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 import matplotlib.pyplot as plt
-from .core import check_int, DCDError, check_batch, check_positive
+from .core import check_int, DCDError, check_batch, check_positive, module_place
 from .energy import Energy
 from .samplers import mala
 
@@ -159,11 +159,6 @@ def grid_points(lim:float=4.5, # the box is [-lim, lim]^2
     X, Y = torch.meshgrid(c, c, indexing='xy')
     return c, torch.stack([X, Y], -1).reshape(-1, 2)
 
-def _dd(E, x=None):
-    p = next(iter(E.parameters()), None) if isinstance(E, torch.nn.Module) else None
-    if p is not None: return p.dtype, p.device
-    return (x.dtype, x.device) if x is not None else (torch.get_default_dtype(), None)
-
 def _energies(E, x, chunk=16384):
     with torch.no_grad(): return torch.cat([E(x[i:i + chunk]).reshape(-1) for i in range(0, len(x), chunk)])
 
@@ -174,7 +169,7 @@ def grid_log_z(E,               # an energy: callable x (B, 2) -> (B,)
                chunk:int=16384, # points per energy evaluation
               )->float:
     "$\\log Z_\\theta$ of $e^{-E}$ restricted to the box, by the midpoint rule with a log-sum-exp."
-    dtype, device = _dd(E)
+    dtype, device = module_place(E)
     c, pts = grid_points(lim, n, dtype, device)
     return float(torch.logsumexp(-_energies(E, pts, chunk).double(), 0)) + 2 * math.log(2 * lim / n)
 
@@ -184,7 +179,7 @@ def grid_log_density(E,               # an energy: callable x (B, 2) -> (B,)
                      chunk:int=16384, # points per energy evaluation
                     )->torch.Tensor:  # (n, n), float64, [i, j] = log p(x=c_j, y=c_i); sum(exp) * h^2 = 1
     "The normalised model log-density $-E-\\log Z_\\theta$ on the cell centres of the grid."
-    dtype, device = _dd(E)
+    dtype, device = module_place(E)
     c, pts = grid_points(lim, n, dtype, device)
     lp = -_energies(E, pts, chunk).double()
     return (lp - torch.logsumexp(lp, 0) - 2 * math.log(2 * lim / n)).reshape(n, n)
@@ -207,7 +202,7 @@ def nll_2d(E,                  # an energy: callable x (B, 2) -> (B,)
           )->float:            # mean -log p_theta(x) in nats
     "Mean negative log-likelihood of `x` under $p_\\theta\\propto e^{-E}$ normalised on an $n\\times n$ grid over the box."
     x = check_batch(x, dim=2, ndim=2); lim = check_positive(lim, "lim")
-    dtype, device = _dd(E, x)
+    dtype, device = module_place(E, x)
     e = _energies(E, _inside(x, lim, outside).to(dtype=dtype, device=device), chunk)
     return float(e.double().mean()) + grid_log_z(E, lim, n, chunk)
 
@@ -223,7 +218,7 @@ def kl_2d(E,                  # the model energy: callable x (B, 2) -> (B,)
         name = _check_name(target, KNOWN_DENSITIES, "dataset with a known density")
         target = lambda x: log_density_2d(name, x)
     lq = grid_log_density(E, lim, n, chunk).flatten()
-    _, pts = grid_points(lim, n, *_dd(E))
+    _, pts = grid_points(lim, n, *module_place(E))
     with torch.no_grad(): lp = target(pts).double().reshape(-1).to(lq.device)
     mass = float(torch.logsumexp(lp, 0).exp()) * (2 * lim / n) ** 2
     if abs(mass - 1) > 0.02: warnings.warn(f"kl_2d: the box holds {mass:.3f} of the target's mass (if it is normalised)")
@@ -273,7 +268,7 @@ def model_samples(E,                  # the model energy: callable x (B, 2) -> (
                  )->tuple:            # (samples (n, 2) detached, acceptance rate)
     "Samples of $p_\\theta\\propto e^{-E}$: `n` MALA chains from uniform noise on the box; returns (x, acceptance rate)."
     n, seed, lim = check_int(n, "n", 1), check_int(seed, "seed", 0), check_positive(lim, "lim")
-    dtype, device = _dd(E)
+    dtype, device = module_place(E)
     devs = [device.index or 0] if device is not None and device.type == 'cuda' else []
     with torch.random.fork_rng(devices=devs):
         torch.manual_seed(seed)

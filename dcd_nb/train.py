@@ -322,6 +322,108 @@ def _time_up(t0, limit, world, dev):
     if world > 1: dist.broadcast(up, 0)
     return bool(up)
 
+# %% ../nbs/08_train.ipynb #1e6135bf
+def _fit_checks(E, steps, batch_size, log_every, ckpt_every, guard, lr, ema, grad_clip, time_limit, compile, ddp_kwargs):
+    "`fit`'s argument checks, one line each; returns (lr, ema, grad_clip, time_limit) as plain numbers or None."
+    if not isinstance(E, nn.Module): raise DCDError(f"E must be an nn.Module, got {type(E).__name__}")
+    check_int(steps, "steps"); check_int(batch_size, "batch_size", minimum=1); check_int(log_every, "log_every", minimum=1)
+    if ckpt_every is not None: check_int(ckpt_every, "ckpt_every", minimum=1)
+    if guard not in ("stop", "raise", None): raise DCDError(f"guard must be 'stop', 'raise' or None, got {guard!r}")
+    if ema: ema = check_positive(ema, "ema")
+    if ema and ema >= 1: raise DCDError(f"ema must be a decay in [0, 1), got {ema}")
+    if not isinstance(compile, (bool, dict)): raise DCDError(f"compile must be True, False or a dict of torch.compile options, got {compile!r}")
+    if not isinstance(ddp_kwargs, (dict, type(None))): raise DCDError(f"ddp_kwargs must be a dict or None, got {ddp_kwargs!r}")
+    return (check_positive(lr, "lr", allow_zero=True), ema, None if grad_clip is None else check_positive(grad_clip, "grad_clip"),
+            None if time_limit is None else check_positive(time_limit, "time_limit"))
+
+def _fit_setup(E, loss_fn, lr, seed, ema, optimizer, amp, device, distributed):
+    "Ranks, device, precision, optimizer, minibatch generator and EMA copy of a run, gathered in its `_Run`."
+    rank, world = _resolve_distributed(distributed)
+    dev = next(iter(E.parameters()), torch.zeros(())).device if device is None else get_device(device)
+    if world > 1 and dist.get_backend() == "nccl" and (dev.type != "cuda" or dev.index is None): dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    amp_dtype, scaler = amp_setup(amp, dev)
+    E.to(dev).train()
+    if world > 1:
+        for v in E.state_dict().values(): dist.broadcast(v, 0)  # every rank starts from rank 0's weights (and so does each EMA copy)
+    params = [p for p in E.parameters() if p.requires_grad]
+    opt, gen = _make_optimizer(optimizer, params, lr), data_generator(rank_seed(seed, rank))
+    ema_model = copy.deepcopy(E).requires_grad_(False).eval() if ema else None
+    run = _Run(E, ema_model, opt, loss_fn, gen, new_history(), scaler, rank, world, seed)
+    run.dev, run.params, run.amp_dtype, run.hist.ema = dev, params, amp_dtype, ema_model
+    return run
+
+def _fit_resume(run, ckpt_path, resume, steps):
+    "The step a run starts from: a checkpoint's (restored into `run`) if asked and present, else 0 with freshly seeded generators."
+    if ckpt_path is None or not resume or not os.path.exists(ckpt_path):
+        rs = rank_seed(run.seed, run.rank); set_seed(rs); run.gen.manual_seed(rs + 2**32); return 0
+    ck = read_checkpoint(ckpt_path, run.dev); check_energy_matches(ck, run.E, ckpt_path)
+    if ck["step"] > steps: raise DCDError(f"the checkpoint is at step {ck['step']}, beyond steps={steps}; ask for more steps to resume")
+    try: start = run.restore(ck, ck["history"])
+    except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as e:
+        raise DCDError(f"checkpoint {ckpt_path!r} does not fit this run: {type(e).__name__}: {' '.join(str(e).split())[:200]}") from None
+    if len(ck.get("ranks") or [0]) != run.world and run.rank == 0:
+        warnings.warn(f"the checkpoint was written by {len(ck.get('ranks') or [0])} process(es), this run has {run.world}: the weights "
+                      "resume exactly, the random streams of the ranks do not", RuntimeWarning, stacklevel=3)
+    return start
+
+def _fit_step(run, E_train, x):
+    "Loss and backward on one minibatch: (telemetry dict of floats, averaged over ranks; the gradient norm as a tensor; fp16 overflow)."
+    with (contextlib.nullcontext() if run.amp_dtype is None else torch.autocast(run.dev.type, dtype=run.amp_dtype)):
+        out = run.loss_fn(E_train, x); loss, e_pos, e_neg = loss_parts(out)
+    acc = out.get("accept") if isinstance(out, dict) else None
+    if run.world > 1: loss = loss + 0. * sum(p.sum() for p in run.params)  # every parameter gets a gradient for DDP to all-reduce
+    run.opt.zero_grad(set_to_none=True); (loss if run.scaler is None else run.scaler.scale(loss)).backward()
+    if run.scaler is not None: run.scaler.unscale_(run.opt)
+    grads = [p.grad for p in run.params if p.grad is not None]
+    gn = torch.nn.utils.get_total_norm(grads) if grads else torch.zeros((), device=run.dev)
+    fdt = torch.float32 if run.dev.type == "mps" else torch.float64
+    vals = torch.stack([torch.as_tensor(v, dtype=fdt, device=run.dev).detach().reshape(())
+                        for v in (loss, gn, e_pos if e_pos is not None else math.nan, e_neg if e_neg is not None else math.nan)])
+    if run.world > 1: vals = _mean_over_ranks(vals, run.world)
+    lv, gv, pv, nv = vals.tolist()
+    tel = dict(loss=lv, grad_norm=gv, e_pos=None if e_pos is None else pv, e_neg=None if e_neg is None else nv,
+               accept=math.nan if acc is None else float(acc))
+    return tel, gn, run.scaler is not None and math.isfinite(lv) and not math.isfinite(gv)  # fp16: the scaler skips the step
+
+def _fit_update(run, gn, overflow, grad_clip, ema, step):
+    "The optimiser step (after clipping) and the EMA update."
+    if grad_clip is not None and not overflow and any(p.grad is not None for p in run.params):
+        torch.nn.utils.clip_grads_with_norm_(run.params, grad_clip, gn)
+    if run.scaler is None: run.opt.step()
+    else: run.scaler.step(run.opt); run.scaler.update()
+    if run.ema_model is not None: ema_update(run.ema_model, run.E, ema_decay(ema, step))
+
+def _fit_roll_back(run, back, step, why, config, ckpt_path, guard):
+    "The guard's response: restore the snapshot `back`, record and checkpoint it, then raise or warn; returns the history."
+    run.restore(back)
+    msg = (f"training diverged at step {step} ({why}); rolled back to the state at the start of step {back['step']} "
+           f"(weights after {back['step']} steps). Lower lr, set grad_clip or an energy penalty, then call fit again to resume.")
+    run.hist["diverged"] = msg
+    if ckpt_path is not None: run.save(back, config, ckpt_path)
+    if guard == "raise": raise DCDError(msg)
+    if run.rank == 0: warnings.warn(msg, RuntimeWarning, stacklevel=3)
+    return run.hist
+
+def _fit_record(hist, step, tel, sec, rows):
+    "Append one step's row to the history (NaN where the loss gives no energies)."
+    nan = lambda v: math.nan if v is None else v
+    row = dict(tel, step=step, e_pos=nan(tel["e_pos"]), e_neg=nan(tel["e_neg"]), sec=sec, rows_per_sec=rows / sec,
+               gap=math.nan if tel["e_pos"] is None or tel["e_neg"] is None else tel["e_pos"] - tel["e_neg"])
+    for k in HISTORY_KEYS: hist[k].append(row[k])
+
+def _fit_progress(bar, hist, step, start, steps, t_fit, time_limit, log_every):
+    "Advance the bar; after 5 steps say the s/step and what it allows; keep the bar's total at what a time limit allows."
+    bar.update(1); k = step + 1 - start
+    if not bar.disable and k >= 5 and (k == 5 or time_limit is not None and (step + 1) % log_every == 0):
+        el = time.perf_counter() - t_fit; rate = (el - hist["sec"][start - step - 1]) / (step - start)  # wall s/step, the first step left out
+        if time_limit is not None: bar.total = min(steps, step + 1 + int(max(time_limit - el, 0) / rate))  # the steps the limit allows
+        if k == 5:
+            tqdm.write(f"fit: {rate:.3g} s/step over the first 5 steps; " + (f"the time limit of {time_limit:g} s allows about {bar.total - start} "
+                       f"steps (to step {bar.total} of {steps})" if time_limit is not None else f"{steps - start} steps take about {rate * (steps - start):.3g} s"),
+                       file=getattr(bar, "fp", None))
+    if (step + 1) % log_every == 0 or step + 1 == steps:
+        bar.set_postfix(loss=f"{np.mean(hist['loss'][-log_every:]):.4g}", gap=f"{np.mean(hist['gap'][-log_every:]):.3g}", refresh=False)
+
 # %% ../nbs/08_train.ipynb #a0868c01
 def fit(E:nn.Module,             # the energy to train (updated in place)
         loss_fn,                 # loss_fn(E, x) -> scalar or dict(loss, e_pos, e_neg); e.g. `make_loss('dcd')`
@@ -349,98 +451,29 @@ def fit(E:nn.Module,             # the energy to train (updated in place)
         time_limit:float|None=None, # stop after the step that reaches this many seconds of training (equal wall-clock studies; the bar counts the steps it allows); None: no limit
        )->History:               # per-step telemetry (HISTORY_KEYS lists), 'diverged', and `.ema` (the EMA copy or None)
     "Train the energy `E` with `loss_fn` on `data`: Adam, EMA, telemetry, divergence guard, exactly resumable checkpoints, AMP, compile, DDP."
-    if not isinstance(E, nn.Module): raise DCDError(f"E must be an nn.Module, got {type(E).__name__}")
-    for name, v in (("steps", steps), ("batch_size", batch_size), ("log_every", log_every)) + ((("ckpt_every", ckpt_every),) if ckpt_every is not None else ()):
-        if not isinstance(v, int) or isinstance(v, bool) or v < (0 if name == "steps" else 1): raise DCDError(f"{name} must be a positive integer, got {v!r}")
-    if guard not in ("stop", "raise", None): raise DCDError(f"guard must be 'stop', 'raise' or None, got {guard!r}")
-    lr = check_positive(lr, "lr", allow_zero=True)
-    if ema: ema = check_positive(ema, "ema")
-    if ema and ema >= 1: raise DCDError(f"ema must be a decay in [0, 1), got {ema}")
-    if grad_clip is not None: grad_clip = check_positive(grad_clip, "grad_clip")
-    if time_limit is not None: time_limit = check_positive(time_limit, "time_limit")
-    if not isinstance(compile, (bool, dict)): raise DCDError(f"compile must be True, False or a dict of torch.compile options, got {compile!r}")
-    if not isinstance(ddp_kwargs, (dict, type(None))): raise DCDError(f"ddp_kwargs must be a dict or None, got {ddp_kwargs!r}")
+    lr, ema, grad_clip, time_limit = _fit_checks(E, steps, batch_size, log_every, ckpt_every, guard, lr, ema, grad_clip, time_limit, compile, ddp_kwargs)
     if not callable(data): data = check_batch(data, name="data")
-    rank, world = _resolve_distributed(distributed)
-    dev = next(iter(E.parameters()), torch.zeros(())).device if device is None else get_device(device)
-    if world > 1 and dist.get_backend() == "nccl" and (dev.type != "cuda" or dev.index is None): dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-    amp_dtype, scaler = amp_setup(amp, dev)
-    E.to(dev).train()
-    if world > 1:
-        for v in E.state_dict().values(): dist.broadcast(v, 0)  # every rank starts from rank 0's weights (and so does each EMA copy)
-    params = [p for p in E.parameters() if p.requires_grad]
-    opt, gen = _make_optimizer(optimizer, params, lr), data_generator(rank_seed(seed, rank))
-    ema_model = copy.deepcopy(E).requires_grad_(False).eval() if ema else None
-    hist = new_history(); run = _Run(E, ema_model, opt, loss_fn, gen, hist, scaler, rank, world, seed)
+    run = _fit_setup(E, loss_fn, lr, seed, ema, optimizer, amp, device, distributed); hist = run.hist
     config = dict(lr=lr, batch_size=batch_size, seed=seed, ema=ema, optimizer=optimizer if isinstance(optimizer, str) else repr(optimizer),
-                  grad_clip=grad_clip, loss=getattr(loss_fn, "name", repr(loss_fn)), amp=None if amp_dtype is None else str(amp_dtype),
-                  compile=bool(compile), world_size=world)
-    start = 0
-    if ckpt_path is not None and resume and os.path.exists(ckpt_path):
-        ck = read_checkpoint(ckpt_path, dev); check_energy_matches(ck, E, ckpt_path)
-        if ck["step"] > steps: raise DCDError(f"the checkpoint is at step {ck['step']}, beyond steps={steps}; ask for more steps to resume")
-        try: start = run.restore(ck, ck["history"])
-        except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as e:
-            raise DCDError(f"checkpoint {ckpt_path!r} does not fit this run: {type(e).__name__}: {' '.join(str(e).split())[:200]}") from None
-        if len(ck.get("ranks") or [0]) != world and rank == 0:
-            warnings.warn(f"the checkpoint was written by {len(ck.get('ranks') or [0])} process(es), this run has {world}: the weights "
-                          "resume exactly, the random streams of the ranks do not", RuntimeWarning, stacklevel=2)
-    else: rs = rank_seed(seed, rank); set_seed(rs); gen.manual_seed(rs + 2**32)
-    hist.ema = ema_model
-    E_train = _train_view(E, dev, world, compile, loss_fn, ddp_kwargs)
-    prev = cur = None
-    bar = tqdm(total=steps, initial=start, disable=not progress or rank != 0, desc="fit", leave=True, mininterval=1.0)
-    t_fit, done = time.perf_counter(), steps
+                  grad_clip=grad_clip, loss=getattr(loss_fn, "name", repr(loss_fn)), amp=None if run.amp_dtype is None else str(run.amp_dtype),
+                  compile=bool(compile), world_size=run.world)
+    start = _fit_resume(run, ckpt_path, resume, steps)
+    E_train = _train_view(E, run.dev, run.world, compile, loss_fn, ddp_kwargs)
+    bar = tqdm(total=steps, initial=start, disable=not progress or run.rank != 0, desc="fit", leave=True, mininterval=1.0)
+    t_fit, done, prev, cur = time.perf_counter(), steps, None, None
     for step in range(start, steps):
         if guard is not None: prev, cur = cur, run.snapshot(step)
         t0 = time.perf_counter()
-        x = draw_batch(data, batch_size, gen, dev)
-        with (contextlib.nullcontext() if amp_dtype is None else torch.autocast(dev.type, dtype=amp_dtype)):
-            out = loss_fn(E_train, x); loss, e_pos, e_neg = loss_parts(out)
-        acc = out.get("accept") if isinstance(out, dict) else None
-        if world > 1: loss = loss + 0. * sum(p.sum() for p in params)  # every parameter gets a gradient for DDP to all-reduce (see below)
-        opt.zero_grad(set_to_none=True); (loss if scaler is None else scaler.scale(loss)).backward()
-        if scaler is not None: scaler.unscale_(opt)
-        grads = [p.grad for p in params if p.grad is not None]
-        gn = torch.nn.utils.get_total_norm(grads) if grads else torch.zeros((), device=dev)
-        vals = torch.stack([torch.as_tensor(v, dtype=torch.float32 if dev.type == "mps" else torch.float64, device=dev).detach().reshape(())
-                            for v in (loss, gn, e_pos if e_pos is not None else math.nan, e_neg if e_neg is not None else math.nan)])
-        if world > 1: vals = _mean_over_ranks(vals, world)
-        lv, gv, pv, nv = vals.tolist(); pv = None if e_pos is None else pv; nv = None if e_neg is None else nv
-        overflow = scaler is not None and math.isfinite(lv) and not math.isfinite(gv)  # fp16: the scaler skips the step, lowers its scale
-        why = None if guard is None else check_step(lv, pv, nv, 0. if overflow else gv, max_gap, max_energy)
+        tel, gn, overflow = _fit_step(run, E_train, draw_batch(data, batch_size, run.gen, run.dev))
+        why = None if guard is None else check_step(tel["loss"], tel["e_pos"], tel["e_neg"], 0. if overflow else tel["grad_norm"], max_gap, max_energy)
         if why is not None:
-            back = prev if prev is not None else cur
-            run.restore(back)
-            msg = (f"training diverged at step {step} ({why}); rolled back to the state at the start of step {back['step']} "
-                   f"(weights after {back['step']} steps). Lower lr, set grad_clip or an energy penalty, then call fit again to resume.")
-            hist["diverged"] = msg; bar.close()
-            if ckpt_path is not None: run.save(back, config, ckpt_path)
-            if guard == "raise": raise DCDError(msg)
-            if rank == 0: warnings.warn(msg, RuntimeWarning, stacklevel=2)
-            return hist
-        if grad_clip is not None and grads and not overflow: torch.nn.utils.clip_grads_with_norm_(params, grad_clip, gn)
-        if scaler is None: opt.step()
-        else: scaler.step(opt); scaler.update()
-        if ema_model is not None: ema_update(ema_model, E, ema_decay(ema, step))
-        sec = time.perf_counter() - t0
-        row = dict(step=step, loss=lv, e_pos=math.nan if pv is None else pv, e_neg=math.nan if nv is None else nv,
-                   gap=math.nan if pv is None or nv is None else pv - nv, grad_norm=gv, sec=sec, rows_per_sec=world * batch_size / sec,
-                   accept=math.nan if acc is None else float(acc))
-        for k in HISTORY_KEYS: hist[k].append(row[k])
-        bar.update(1)
-        if not bar.disable and step + 1 - start >= 5 and (step + 1 - start == 5 or time_limit is not None and (step + 1) % log_every == 0):
-            el = time.perf_counter() - t_fit; rate = (el - hist["sec"][start - step - 1]) / (step - start)  # wall s/step, the first step left out
-            if time_limit is not None: bar.total = min(steps, step + 1 + int(max(time_limit - el, 0) / rate))  # the steps the limit allows
-            if step + 1 - start == 5:
-                tqdm.write(f"fit: {rate:.3g} s/step over the first 5 steps; " + (f"the time limit of {time_limit:g} s allows about {bar.total - start} "
-                           f"steps (to step {bar.total} of {steps})" if time_limit is not None else f"{steps - start} steps take about {rate * (steps - start):.3g} s"),
-                           file=getattr(bar, "fp", None))
-        if (step + 1) % log_every == 0 or step + 1 == steps:
-            bar.set_postfix(loss=f"{np.mean(hist['loss'][-log_every:]):.4g}", gap=f"{np.mean(hist['gap'][-log_every:]):.3g}", refresh=False)
+            bar.close(); return _fit_roll_back(run, prev if prev is not None else cur, step, why, config, ckpt_path, guard)
+        _fit_update(run, gn, overflow, grad_clip, ema, step)
+        _fit_record(hist, step, tel, time.perf_counter() - t0, run.world * batch_size)
+        _fit_progress(bar, hist, step, start, steps, t_fit, time_limit, log_every)
         if ckpt_path is not None and ckpt_every and (step + 1) % ckpt_every == 0 and step + 1 < steps:
             run.save(run.snapshot(step + 1), config, ckpt_path)
-        if time_limit is not None and step + 1 < steps and _time_up(t_fit, time_limit, world, dev):
+        if time_limit is not None and step + 1 < steps and _time_up(t_fit, time_limit, run.world, run.dev):
             done = step + 1; hist["stopped"] = f"time_limit of {time_limit:g} s reached after step {done}"; bar.total = done; break
     bar.close()
     if ckpt_path is not None: run.save(run.snapshot(done), config, ckpt_path)
