@@ -187,6 +187,7 @@ def prepare_out(out:str,      # the output folder
         for f in there: os.remove(os.path.join(out, f))
     return out
 
+# %% ../nbs/13_cli.ipynb #876bf6f3
 def _environment(dev):
     m = machine_info()
     return dict(versions={k: m[k] for k in ("dcd_nb", "torch", "numpy", "python")},
@@ -470,6 +471,7 @@ def add_generate(sub # the subparsers object of the top-level parser
 
 SUBCOMMANDS["generate"] = add_generate
 
+# %% ../nbs/13_cli.ipynb #c85f3fc6
 def generate_settings(args,               # the parsed `generate` namespace
                       saved:dict|None=None, # the settings of the run in --out, or None
                       device=None          # the run's device: a CPU gets the CPU_IMAGE sizes for images unless given
@@ -534,6 +536,14 @@ def _curve(y, n=50):
     edges = np.linspace(0, len(y), min(n, len(y)) + 1).astype(int)
     return [[int(b) - 1, float(np.nanmean(y[a:b]))] for a, b in zip(edges, edges[1:])]
 
+def _loss_summary(hist):
+    "First and last mean loss (100 steps), the minimum, the last mean gap and a 50-point curve."
+    y, n = np.asarray(hist["loss"], dtype=float), len(hist["step"])
+    mean = lambda v: None if not len(v) or np.all(np.isnan(v)) else float(np.nanmean(v))
+    return dict(first=mean(y[:min(100, n)]), last=mean(y[-min(100, n):] if n else y), min=float(np.nanmin(y)) if n else None,
+                gap_last=mean(np.asarray(hist["gap"], float)[-min(100, n):] if n else y), curve=_curve(y))
+
+# %% ../nbs/13_cli.ipynb #05288838
 def _generate_setup(args, dev, rank):
     "The run in DIR (if any) and the resolved settings: (settings, saved settings or None, settings path, checkpoint path)."
     ck, sp = os.path.join(args.out, "checkpoint.pt"), os.path.join(args.out, "settings.json")
@@ -557,6 +567,15 @@ def _generate_energy(s, shape):
     if s["net"] == "unet": return TimeUNetEnergy(in_ch=shape[0], ch=s["ch"], size=s["size"])
     return TimeConvEnergy(in_ch=shape[0], ch=s["ch"], n_blocks=s["blocks"], size=s["size"])
 
+def _generate_samples(E, lad, s, sampler, steps, n, shape, dev, progress):
+    "Say what sampling will cost, then draw `n` samples from noise (seeded by the run's seed + 1): (samples, NFE per sample)."
+    nfe_ps, batch = sampler_nfe(sampler, len(lad), steps), _default(sample_images, "batch")
+    _say(progress, f"{PROG} generate: sampling {n} {'points' if s['dataset'] in DATASETS else 'images'} ({sampler}, {steps} steps on each of "
+                   f"{len(lad)} levels): {nfe_ps} network evaluations per sample, {nfe_ps * n:,} in all, in {math.ceil(n / batch)} "
+                   f"batch(es) of up to {batch}; the time of each batch gives the seconds left")
+    set_seed(s["seed"] + 1)
+    return sample_images(E, lad, sampler, n, shape, steps, device=dev, progress=progress)
+
 def _score_and_save(x_gen, s, args, dev, x_ref, ref_desc, title, progress):
     "Score the samples (2D: MMD² and modes; images: FID/KID), write samples.png and samples.pt; return (scores, saved tensor)."
     if s["dataset"] in DATASETS:
@@ -574,22 +593,7 @@ def _score_and_save(x_gen, s, args, dev, x_ref, ref_desc, title, progress):
     _save_tensor(args.out, "samples.pt", x_save)
     return scores, x_save
 
-def _loss_summary(hist):
-    "First and last mean loss (100 steps), the minimum, the last mean gap and a 50-point curve."
-    y, n = np.asarray(hist["loss"], dtype=float), len(hist["step"])
-    mean = lambda v: None if not len(v) or np.all(np.isnan(v)) else float(np.nanmean(v))
-    return dict(first=mean(y[:min(100, n)]), last=mean(y[-min(100, n):] if n else y), min=float(np.nanmin(y)) if n else None,
-                gap_last=mean(np.asarray(hist["gap"], float)[-min(100, n):] if n else y), curve=_curve(y))
-
-def _generate_samples(E, lad, s, sampler, steps, n, shape, dev, progress):
-    "Say what sampling will cost, then draw `n` samples from noise (seeded by the run's seed + 1): (samples, NFE per sample)."
-    nfe_ps, batch = sampler_nfe(sampler, len(lad), steps), _default(sample_images, "batch")
-    _say(progress, f"{PROG} generate: sampling {n} {'points' if s['dataset'] in DATASETS else 'images'} ({sampler}, {steps} steps on each of "
-                   f"{len(lad)} levels): {nfe_ps} network evaluations per sample, {nfe_ps * n:,} in all, in {math.ceil(n / batch)} "
-                   f"batch(es) of up to {batch}; the time of each batch gives the seconds left")
-    set_seed(s["seed"] + 1)
-    return sample_images(E, lad, sampler, n, shape, steps, device=dev, progress=progress)
-
+# %% ../nbs/13_cli.ipynb #b3e5970d
 def run_generate(args # the parsed `generate` namespace
                 )->dict: # the metrics written to DIR/metrics.json (rank 0), or dict(rank=r) on other ranks
     "Train a time-dependent energy (conv on images, MLP on a 2D toy set), sample from noise, score, write checkpoint, samples, metrics, figures."

@@ -366,6 +366,7 @@ def _fit_resume(run, ckpt_path, resume, steps):
                       "resume exactly, the random streams of the ranks do not", RuntimeWarning, stacklevel=3)
     return start
 
+# %% ../nbs/08_train.ipynb #a626d10d
 def _fit_step(run, E_train, x):
     "Loss and backward on one minibatch: (telemetry dict of floats, averaged over ranks; the gradient norm as a tensor; fp16 overflow)."
     with (contextlib.nullcontext() if run.amp_dtype is None else torch.autocast(run.dev.type, dtype=run.amp_dtype)):
@@ -411,6 +412,7 @@ def _fit_record(hist, step, tel, sec, rows):
                gap=math.nan if tel["e_pos"] is None or tel["e_neg"] is None else tel["e_pos"] - tel["e_neg"])
     for k in HISTORY_KEYS: hist[k].append(row[k])
 
+# %% ../nbs/08_train.ipynb #e4e0a7f9
 def _fit_progress(bar, hist, step, start, steps, t_fit, time_limit, log_every):
     "Advance the bar; after 5 steps say the s/step and what it allows; keep the bar's total at what a time limit allows."
     bar.update(1); k = step + 1 - start
