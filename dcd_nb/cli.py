@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['PROG', 'SUBCOMMANDS', 'TRAIN_KEYS', 'RUN_FILES', 'GEN_DATASETS', 'GEN_METHODS', 'GEN_DEFAULTS', 'IMAGE_NETS',
-           'CPU_IMAGE', 'GPU_UNET_CH', 'TOY_GEN_DEFAULTS', 'IMAGE_ONLY', 'TOY_SCORE_MAX', 'GEN_KEYS', 'GEN_FILES',
-           'toy2d_defaults', 'CLIParser', 'add_toy2d', 'build_parser', 'UsageError', 'toy2d_settings', 'read_settings',
-           'prepare_out', 'density_figure', 'run_toy2d', 'summary', 'main', 'generate_defaults', 'generate_loss',
-           'generate_passes', 'score_2d', 'toy_scores_line', 'samples_figure', 'add_generate', 'generate_settings',
-           'loss_figure', 'run_generate', 'generate_summary']
+           'CPU_IMAGE', 'GPU_UNET_CH', 'TOY_GEN_DEFAULTS', 'IMAGE_ONLY', 'GEN_KEYS', 'GEN_FILES', 'toy2d_defaults',
+           'CLIParser', 'add_toy2d', 'build_parser', 'UsageError', 'toy2d_settings', 'read_settings', 'prepare_out',
+           'density_figure', 'run_toy2d', 'summary', 'main', 'generate_defaults', 'generate_loss', 'generate_passes',
+           'toy_scores_line', 'samples_figure', 'add_generate', 'generate_settings', 'loss_figure', 'run_generate',
+           'generate_summary']
 
 # %% ../nbs/13_cli.ipynb #d372c0fa
 import os, sys, json, math, time, inspect, argparse, tempfile, warnings, functools
@@ -25,7 +25,7 @@ from .train import fit, make_loss, LOSS_DEFAULTS, loss_passes, amp_setup, dist_i
 from .images import DATASETS_IMG, image_data, image_grid, TimeConvEnergy, TimeUNetEnergy
 from .generate import (NoiseLadder, LADDER_KINDS, CD_K, CD_STEP_FRACTION, multilevel_cd_loss, make_ladder, multilevel_dcd_loss,
                              multilevel_dsm_loss, annealed_sample, recovery_sample, mode_coverage, eight_gaussians_modes,
-                             SAMPLERS, sampler_nfe, sample_images, image_scores)
+                             SAMPLERS, sampler_nfe, sample_images, image_scores, TOY_SCORE_MAX, score_2d)
 
 # %% ../nbs/13_cli.ipynb #ab7f108e
 def _default(f, name): return inspect.signature(f).parameters[name].default
@@ -354,27 +354,6 @@ def generate_passes(method:str,  # 'dcd', 'dsm' or 'cd'
     return loss_passes("dcd", dict(estimator=loss_kw["estimator"], n_steps=K, n_particles=16))
 
 # %% ../nbs/13_cli.ipynb #467762fc
-TOY_SCORE_MAX = 5000  # a 2D run scores at most this many samples
-
-def score_2d(x:torch.Tensor,    # model samples (N, 2) in data units
-             name:str,          # the toy set, one of DATASETS
-             seed:int=0,        # the run's seed: the held-out points are drawn with heldout_seed(seed)
-             n_max:int=TOY_SCORE_MAX, # score the first n_max samples at most
-             bandwidth:float=MMD_BANDWIDTH # RBF bandwidth of the MMD
-            )->dict:            # n, n_finite, mmd2, mmd2_data (floor), and for 8gaussians mode_within, mode_shares, mode_max_dev, data_within
-    "2D generation metrics: MMD² to held-out data beside the data-vs-data floor; for 8 Gaussians the mode coverage of samples and data."
-    x = check_batch(x, ndim=2, dim=2, name="samples", finite=False).detach().double().cpu()[:check_int(n_max, "n_max", minimum=2)]
-    ok = torch.isfinite(x).all(1); xf, n = x[ok], len(x)
-    held = sample_2d(name, 2 * n, seed=heldout_seed(seed)).double()
-    m = dict(n=n, n_finite=int(ok.sum()), mmd2=mmd2(xf, held[:n], bandwidth) if len(xf) >= 2 else None,
-             mmd2_data=mmd2(held[:n], held[n:], bandwidth) if n >= 2 else None, mmd_bandwidth=bandwidth, heldout_seed=heldout_seed(seed))
-    if name == "8gaussians":
-        c, std = eight_gaussians_modes()
-        within, shares = mode_coverage(xf, c, std) if len(xf) else (0., torch.zeros(len(c)))
-        m.update(mode_within=within * len(xf) / n, mode_shares=shares.tolist(), mode_max_dev=float((shares - 1 / len(c)).abs().max()),
-                 data_within=mode_coverage(held[:n], c, std)[0], mode_k=2., mode_std=std)
-    return m
-
 def toy_scores_line(sc:dict # `score_2d`'s metrics
                    )->str:
     "One line that states `score_2d`'s numbers."
