@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['PROG', 'SUBCOMMANDS', 'TRAIN_KEYS', 'RUN_FILES', 'GEN_DATASETS', 'GEN_METHODS', 'GEN_DEFAULTS', 'IMAGE_NETS',
-           'CPU_IMAGE', 'GPU_UNET_CH', 'TOY_GEN_DEFAULTS', 'IMAGE_ONLY', 'GEN_KEYS', 'GEN_FILES', 'toy2d_defaults',
-           'CLIParser', 'add_toy2d', 'build_parser', 'UsageError', 'toy2d_settings', 'read_settings', 'prepare_out',
-           'density_figure', 'run_toy2d', 'summary', 'main', 'generate_defaults', 'generate_loss', 'generate_passes',
-           'toy_scores_line', 'samples_figure', 'add_generate', 'generate_settings', 'loss_figure', 'run_generate',
-           'generate_summary']
+           'CPU_IMAGE', 'GPU_UNET_CH', 'TOY_GEN_DEFAULTS', 'IMAGE_ONLY', 'GEN_KEYS', 'GEN_FILES', 'GEN_SCALE',
+           'toy2d_defaults', 'CLIParser', 'add_toy2d', 'build_parser', 'UsageError', 'toy2d_settings', 'read_settings',
+           'prepare_out', 'density_figure', 'run_toy2d', 'summary', 'main', 'generate_defaults', 'generate_loss',
+           'generate_passes', 'toy_scores_line', 'samples_figure', 'add_generate', 'generate_settings', 'loss_figure',
+           'run_generate', 'generate_summary']
 
 # %% ../nbs/13_cli.ipynb #d372c0fa
 import os, sys, json, math, time, inspect, argparse, tempfile, warnings, functools
@@ -382,6 +382,8 @@ def samples_figure(x:torch.Tensor,    # model samples (N, 2)
 GEN_KEYS = ("dataset", "data_dir", "size", "crop", "max_images", "method", "ladder", "levels", "sigma_min", "sigma_max", "beta_max",
             "batch_size", "lr", "net", "ch", "blocks", "k", "seed", "ema", "grad_clip")   # what defines a generate run (--steps may grow)
 GEN_FILES = ("checkpoint.pt", "settings.json", "metrics.json", "samples.png", "loss.png", "samples.pt")
+GEN_SCALE = dict(toy="data units, the toy set's own (train, samples, samples.pt)",
+                 images="train on [-1, 1]; samples (x+1)/2 clipped to [0, 1] for the grid and FID/KID; samples.pt: uint8 round(255 (x+1)/2)")
 
 def _gen_data_flags(a, d, t, dcd):
     "The `generate` flags that choose the training data."
@@ -540,6 +542,30 @@ def _generate_data(s, fid_ref, workers):
     except DCDError as e: raise UsageError(str(e)) from None
     return data, tuple(data.shape[1:]), f"{len(data)} images {tuple(data.shape[1:])}", x_ref, ref_desc
 
+def _generate_open(args, s, saved, sp, rank, what, dev):
+    "Prepare DIR and record a new run's settings (rank 0), say what the run does; returns whether to show progress."
+    if rank == 0:
+        prepare_out(args.out, saved is not None, args.force, GEN_FILES)
+        if saved is None: _write_json(s, sp)
+    progress = not args.no_progress and rank == 0
+    _say(progress, f"{PROG} generate: {s['method']} on {s['dataset']} ({what}), {s['ladder']} ladder L={s['levels']}, batch {s['batch_size']}, "
+                   f"{'continuing' if saved else 'new run'} to {s['steps']} steps" + (f" or {args.time_limit:g} s" if args.time_limit else "")
+                   + f", device {dev}, out {args.out}")
+    return progress
+
+def _generate_train(E, lad, data, s, args, dev, ck, progress, shape):
+    "`fit` for a generate run: always resumable, with the run's clipping, precision and time limit; the guard's bounds scale with the dimension."
+    D, toy = math.prod(shape), s["dataset"] in DATASETS
+    return _train(E, generate_loss(s["method"], lad, s["loss_kw"]), data, s, argparse.Namespace(**dict(vars(args), no_progress=not progress)),
+                  dev, ck, True, grad_clip=s["grad_clip"], amp=args.amp, compile=args.compile, time_limit=args.time_limit,
+                  max_gap=1e3 if toy else 50. * D, max_energy=1e4 if toy else 500. * D)
+
+def _throughput(secs, world, s):
+    "Rows (points or images) per second over all ranks, seconds per step, batch, and network passes per row."
+    rate = float(world * s["batch_size"] / np.median(secs)) if len(secs) else None
+    return dict(rows_per_s=rate, **({} if s["dataset"] in DATASETS else dict(images_per_s=rate)), sec_per_step=float(np.median(secs)) if len(secs) else None,
+                batch_size=s["batch_size"], passes_per_row=generate_passes(s["method"], s["loss_kw"]))
+
 def _generate_energy(s, shape):
     "The time-dependent energy of the run: an MLP on a 2D set, a UNet or a conv net on images."
     if s["dataset"] in DATASETS: return TimeMLPEnergy(2)
@@ -583,19 +609,10 @@ def run_generate(args # the parsed `generate` namespace
     lad = make_ladder(s["ladder"], s["levels"], s["sigma_min"], s["sigma_max"], s["beta_max"])
     if args.sampler == "annealed" and lad.kind != "ve": raise UsageError("--sampler annealed needs --ladder ve; use --sampler recovery with vp")
     data, shape, what, x_ref, ref_desc = _generate_data(s, fid_ref, args.workers)
-    if rank == 0:
-        prepare_out(args.out, saved is not None, args.force, GEN_FILES)
-        if saved is None: _write_json(s, sp)
-    progress = not args.no_progress and rank == 0
-    _say(progress, f"{PROG} generate: {s['method']} on {s['dataset']} ({what}), {s['ladder']} ladder L={s['levels']}, batch {s['batch_size']}, "
-                   f"{'continuing' if saved else 'new run'} to {s['steps']} steps" + (f" or {args.time_limit:g} s" if args.time_limit else "")
-                   + f", device {dev}, out {args.out}")
+    progress = _generate_open(args, s, saved, sp, rank, what, dev)
     set_seed(s["seed"]); E = _generate_energy(s, shape)  # a resumed run overwrites these weights
     if dev.type == "cuda" and not toy: data = data.to(dev)
-    D = math.prod(shape)  # image energies scale with the dimension: so do the guard's bounds
-    hist, caught, train_s = _train(E, generate_loss(s["method"], lad, s["loss_kw"]), data, s, argparse.Namespace(**dict(vars(args), no_progress=not progress)),
-                                   dev, ck, True, grad_clip=s["grad_clip"], amp=args.amp, compile=args.compile, time_limit=args.time_limit,
-                                   max_gap=1e3 if toy else 50. * D, max_energy=1e4 if toy else 500. * D)
+    hist, caught, train_s = _generate_train(E, lad, data, s, args, dev, ck, progress, shape)
     r, world = dist_info()
     if r != 0: return dict(rank=r)
     if saved is not None: _write_json(s, sp)
@@ -607,17 +624,14 @@ def run_generate(args # the parsed `generate` namespace
     scores, x_save = _score_and_save(x_gen, s, args, dev, x_ref, ref_desc, title, progress)
     score_s = time.perf_counter() - t2
     _save_png(args.out, "loss.png", fig=loss_figure(hist, title))
-    rate = float(world * s["batch_size"] / np.median(secs)) if len(secs) else None
     metrics = dict(command="generate", dataset=s["dataset"], method=s["method"], steps=steps_done, target_steps=s["steps"],
                    stopped=hist.get("stopped"), diverged=hist["diverged"], world_size=world, loss=_loss_summary(hist),
-                   throughput=dict(rows_per_s=rate, **({} if toy else dict(images_per_s=rate)), sec_per_step=float(np.median(secs)) if len(secs) else None,
-                                   batch_size=s["batch_size"], passes_per_row=generate_passes(s["method"], s["loss_kw"])),
+                   throughput=_throughput(secs, world, s),
                    timing=dict(train_s=train_s, train_s_total=float(secs.sum()), sample_s=sample_s, score_s=score_s, wall_s=None),
                    sampling=dict(sampler=args.sampler, steps_per_level=sample_steps, levels=len(lad), nfe=nfe, n_samples=len(x_gen),
                                  seed=s["seed"] + 1, finite=bool(torch.isfinite(x_gen).all())),
                    scores=scores, samples_pt=dict(dtype=str(x_save.dtype).replace("torch.", ""), shape=list(x_save.shape)),
-                   scale="data units, the toy set's own (train, samples, samples.pt)" if toy else
-                         "train on [-1, 1]; samples (x+1)/2 clipped to [0, 1] for the grid and FID/KID; samples.pt: uint8 round(255 (x+1)/2)",
+                   scale=GEN_SCALE["toy" if toy else "images"],
                    energy=dict(name=type(E).__name__, **E.hparams), ladder=dict(kind=lad.kind, values=lad.values, times=lad.times),
                    settings=dict(s, sampler=args.sampler, sample_steps=sample_steps, n_samples=n_samples, amp=args.amp, compile=args.compile,
                                  device=args.device, time_limit=args.time_limit), warnings=caught)
