@@ -1,109 +1,80 @@
 #!/usr/bin/env python
-"""The denoising study: CD vs DCD vs DSM energies on Fashion-MNIST at equal training wall-clock, plus noisy and blur baselines.
+"""The denoising study: CD vs DCD vs DSM noise-conditioned energies on Fashion-MNIST at equal training time, with the noisy
+images and a tuned blur as baselines.
 
-    .venv/bin/python benchmarks/bench_denoise.py [--quick] [--grid] [--sigmas 0.1 0.2 0.3] [--budget SEC] [--arch mlp|conv|conv-wide]
-                                                 [--n-test N] [--seed S] [--device cpu|cuda] [--out benchmarks/results/denoise.json]
+    python benchmarks/bench_denoise.py --method dcd          # one method (run cd, dcd and dsm; two can share the machine)
+    python benchmarks/bench_denoise.py --grid dcd            # a method's tuning grid: its variants for 120 s each
+    python benchmarks/bench_denoise.py --table               # the merged study from the committed results
 
-Protocol (11_denoise explains it): for each σ every method trains a fresh energy of the same architecture for `budget` seconds
-(`fit(time_limit=...)`); each method's denoiser (Tweedie, MAP, posterior mean) is picked on held-out training images; PSNR and
-SSIM on the first `n_test` test images. `--grid` runs the tuning grid at σ = 0.2 instead: CD and DCD variants (chain length,
-step, energy penalty, estimator, where DCD's posterior chains start) and DSM, each for the same budget, with diagnostics.
-Uses only dcd_nb's public functions; writes a small JSON (no weights) and a PNG; prints markdown tables with machine and versions.
+Protocol (11_denoise explains it): one noise-conditioned energy per method (a U-Net of width 8 in denoiser form, `--arch`),
+trained with the method's multi-level objective over the VE ladder sigma = 0.1, 0.15, ..., 0.3 (the tested noise levels) and
+0.4 (the top); batch 32, Adam lr 1e-3, gradient clip 1, EMA 0.999. The training budget counts CPU seconds of this process (one
+thread), so that runs sharing a busy machine get the same compute; on an idle machine it equals wall-clock time (`--wall-clock`
+counts wall-clock seconds instead; on a GPU it is the default). The run stops at every time of the curve and the budgets: at
+each, Tweedie's denoiser is scored on the first 500 test images (the PSNR-vs-time curve); at each budget every denoiser
+(Tweedie, posterior mean, MAP) is tried on 300 validation images, the best is scored on the 2,000 test images (PSNR, SSIM).
+Noise is seeded per sigma and image set, the same for every method. `--grid METHOD` trains each of the method's variants for
+120 s and scores Tweedie only; the study's settings (dcd_nb.denoise.STUDY_METHODS) are the grid's best by mean validation PSNR.
+
+Prints the machine, versions and settings and markdown tables; writes benchmarks/results/denoise/{method}.json (or
+grid_{method}.json): rows (sigma, method, denoiser, psnr, ssim, picked, ...), the curve, and (the study only) 8 example images per
+sigma and budget as base64 uint8.
 """
-import argparse, json, math, os, platform, sys, time
+import argparse, json, os, sys, time
 import torch
-import matplotlib
-matplotlib.use("Agg")
-import dcd_nb
-from dcd_nb.core import DCDError, cpu_name
-from dcd_nb.denoise import denoise_study, study_table, study_targets, study_figure
+from dcd_nb.core import DCDError, machine_info
+from dcd_nb.denoise import denoise_study, merge_studies, study_table, targets_table, grid_table, study_to_json, load_study
+from cpu_clock import use_cpu_clock   # this script's folder is on sys.path
 
-QUICK = dict(budget=25., n_test=500, n_val=200, arch="mlp")   # an MLP: on 2 CPU cores it takes ~10x more steps than the conv net in 25 s
-FULL = dict(budget=120., n_test=2000, n_val=500, arch="conv")
-GRID = {  # label -> make_loss arguments; σ-dependent entries use the placeholder "σ"
-    "cd K=10 h=0.01 λ=0.01": dict(method="cd", k=10, step_size=0.01, energy_reg=0.01),
-    "cd K=10 h=0.01 λ=0.001": dict(method="cd", k=10, step_size=0.01, energy_reg=0.001),
-    "cd K=10 h=0.01 λ=0": dict(method="cd", k=10, step_size=0.01),
-    "cd K=10 h=0.001 λ=0.01": dict(method="cd", k=10, step_size=0.001, energy_reg=0.01),
-    "cd K=30 h=0.003 λ=0.01": dict(method="cd", k=30, step_size=0.003, energy_reg=0.01),
-    "cd K=10 h=0.1 noise 0.005 λ=0.01": dict(method="cd", k=10, step_size=0.1, noise_scale=0.005, energy_reg=0.01),
-    "dcd langevin K=5 noisy start λ=0.01": dict(method="dcd", estimator="langevin", sigma="σ", n_steps=5, energy_reg=0.01),
-    "dcd langevin K=5 noisy start λ=0.001": dict(method="dcd", estimator="langevin", sigma="σ", n_steps=5, energy_reg=0.001),
-    "dcd langevin K=5 noisy start λ=0": dict(method="dcd", estimator="langevin", sigma="σ", n_steps=5),
-    "dcd mala K=5 data start h=0.05σ²": dict(method="dcd", estimator="mala", sigma="σ", n_steps=5, step_size="0.05σ²", init="data"),
-    "dcd mala K=5 noisy start h=0.5σ²": dict(method="dcd", estimator="mala", sigma="σ", n_steps=5, step_size="0.5σ²"),
-    "dcd laplace λ=0.01": dict(method="dcd", estimator="laplace", sigma="σ", energy_reg=0.01),
-    "dcd laplace λ=0.001": dict(method="dcd", estimator="laplace", sigma="σ", energy_reg=0.001),
-    "dcd importance M=16": dict(method="dcd", estimator="importance", sigma="σ", n_particles=16),
-    "dsm": dict(method="dsm", sigma="σ"),
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results", "denoise")
+GRID = {  # method -> {label: settings}; the same number of variants for CD and DCD
+    "cd": {"cd K=1 c=0.03": dict(method="cd", n_steps=1, step_fraction=0.03),
+           "cd K=3 c=0.03": dict(method="cd", n_steps=3, step_fraction=0.03),
+           "cd K=3 c=0.1": dict(method="cd", n_steps=3, step_fraction=0.1),
+           "cd K=10 c=0.1": dict(method="cd", n_steps=10, step_fraction=0.1)},
+    "dcd": {"dcd ULA c=0.01": dict(method="dcd", estimator="langevin", step_fraction=0.01),
+            "dcd ULA c=0.03": dict(method="dcd", estimator="langevin", step_fraction=0.03),
+            "dcd ULA c=0.1": dict(method="dcd", estimator="langevin", step_fraction=0.1),
+            "dcd MALA (generate's default)": dict(method="dcd")},
 }
-
-
-def machine_info(device):
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() and str(device).startswith("cuda") else None
-    return dict(cpu=cpu_name(), cores=os.cpu_count(), torch_threads=torch.get_num_threads(), gpu=gpu, python=platform.python_version(),
-                torch=torch.__version__, dcd_nb=dcd_nb.__version__)
-
-
-def grid_methods(sigma):
-    "The grid's make_loss arguments with σ filled in (and σ-scaled steps)."
-    out = {}
-    for label, kw in GRID.items():
-        kw = dict(kw)
-        if kw.get("sigma") == "σ": kw["sigma"] = sigma
-        if isinstance(kw.get("step_size"), str): kw["step_size"] = float(kw["step_size"][:-2]) * sigma**2   # "cσ²"
-        out[label] = kw
-    return out
-
-
-def to_json(res):
-    "The study's result without the example images (they go to the PNG)."
-    return dict(config=res["config"], rows=res["rows"], machine=res["machine"], wall_sec=res["wall_sec"], command=res["command"])
-
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help=f"budget {QUICK['budget']:g} s per method and σ, {QUICK['n_test']} test images")
-    p.add_argument("--grid", action="store_true", help="the tuning grid at σ = 0.2 instead of the study")
-    p.add_argument("--sigmas", nargs="+", type=float); p.add_argument("--budget", type=float); p.add_argument("--n-test", type=int)
-    p.add_argument("--arch", choices=["conv", "conv-wide", "mlp"], help="energy network (default: mlp with --quick, else conv)"); p.add_argument("--seed", type=int, default=0)
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--method", choices=["cd", "dcd", "dsm"]); g.add_argument("--grid", choices=list(GRID)); g.add_argument("--table", action="store_true")
+    p.add_argument("--sigmas", nargs="+", type=float, default=[0.1, 0.2, 0.3])
+    p.add_argument("--budgets", nargs="+", type=float, default=[120., 600.]); p.add_argument("--curve", nargs="*", type=float, default=[30., 60., 240., 420.])
+    p.add_argument("--arch", default="unet", choices=["unet", "unet-wide", "mlp"]); p.add_argument("--n-test", type=int, default=2000)
+    p.add_argument("--n-val", type=int, default=300); p.add_argument("--seed", type=int, default=0); p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--device", default=None); p.add_argument("--data-root", default=None, help="Fashion-MNIST folder (default: the Debian package)")
-    p.add_argument("--out", default=None, help="JSON path (default benchmarks/results/denoise[_grid][_quick].json)")
+    p.add_argument("--wall-clock", action="store_true", help="budgets in wall-clock seconds (the default on a GPU)")
+    p.add_argument("--out", default=None, help=f"JSON path (default {os.path.relpath(RESULTS)}/METHOD.json or grid_METHOD.json)")
     a = p.parse_args(argv)
-    cfg = dict(QUICK if a.quick else FULL)
-    if a.budget: cfg["budget"] = a.budget
-    if a.n_test: cfg["n_test"] = a.n_test
-    if a.arch: cfg["arch"] = a.arch
-    sigmas = a.sigmas or ([0.2] if a.grid else [0.1, 0.2, 0.3])
-    name = "denoise" + ("_grid" if a.grid else "") + ("_quick" if a.quick else "")
-    out = a.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", name + ".json")
+    if a.table:
+        res = merge_studies([load_study(os.path.join(RESULTS, f"{m}.json")) for m in ("cd", "dcd", "dsm")])
+        print(study_table(res) + "\n\nTargets (picked denoisers' test PSNR, dB):\n\n" + targets_table(res)); return 0
+    cpu = not (a.wall_clock or (a.device or "").startswith("cuda") or (a.device is None and torch.cuda.is_available()))
+    if cpu: use_cpu_clock()
+    runs = list(GRID[a.grid].items()) if a.grid else [(a.method, a.method)]
+    kw = dict(sigmas=a.sigmas, budgets=[120.] if a.grid else a.budgets, curve=[] if a.grid else a.curve, arch=a.arch, chains=not a.grid,
+              n_val=a.n_val, n_test=500 if a.grid else a.n_test, batch_size=a.batch_size, seed=a.seed, device=a.device, data_root=a.data_root, progress=False)
+    t0, out = time.time(), a.out or os.path.join(RESULTS, (f"grid_{a.grid}" if a.grid else a.method) + ".json")
+    try: res = [denoise_study((label, spec) if a.grid else label, **kw) for label, spec in runs]
+    except DCDError as e: print(f"bench_denoise: error: {e}", file=sys.stderr); return 2
+    gpu = torch.cuda.get_device_name(0) if res[0]["config"]["device"].startswith("cuda") else None
+    meta = dict(machine=dict(machine_info(), gpu=gpu, device=res[0]["config"]["device"]), clock="CPU seconds of one thread" if cpu else "wall-clock seconds",
+                wall_sec=time.time() - t0, command="python benchmarks/bench_denoise.py " + " ".join(sys.argv[1:] if argv is None else argv))
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    t0 = time.time()
-    methods = grid_methods(sigmas[0]) if a.grid else ("cd", "dcd", "dsm")
-    if a.grid and len(sigmas) > 1: p.error("--grid runs at one σ")
-    try:
-        res = denoise_study(sigmas=sigmas, methods=methods, budget=cfg["budget"], arch=cfg["arch"], n_val=cfg["n_val"], n_test=cfg["n_test"],
-                            seed=a.seed, device=a.device, data_root=a.data_root, progress=False)
-    except DCDError as e:
-        print(f"bench_denoise: error: {e}", file=sys.stderr); return 2
-    res["machine"], res["wall_sec"], res["command"] = machine_info(res["config"]["device"]), time.time() - t0, " ".join(sys.argv)
-    json.dump(to_json(res), open(out, "w"), indent=1, default=str)
-    png = None if a.grid else out[:-5] + ".png"   # the grid has too many rows for one figure
-    if png: study_figure(res, 0.2 if 0.2 in sigmas else sigmas[0]).savefig(png, dpi=80)
-    m, c = res["machine"], res["config"]
-    print(f"# denoising {'grid' if a.grid else 'study'}: Fashion-MNIST 28×28, arch {c['arch']}, budget {c['budget']:g} s per method and σ, "
-          f"batch {c['batch_size']}, lr {c['lr']}, seed {c['seed']}, {c['n_train']} train / {c['n_val']} val / {c['n_test']} test images")
-    print(f"# machine: {m['cpu']} ({m['cores']} cores, {m['torch_threads']} torch threads), GPU {m['gpu']}, device {c['device']}; "
-          f"Python {m['python']}, torch {m['torch']}, dcd_nb {m['dcd_nb']}; wall {res['wall_sec']:.0f} s\n")
-    print(study_table(res))
-    if not a.grid:
-        print("\nTargets (picked denoisers' test PSNR): DCD ≥ CD + 1 dB and DCD ≥ DSM")
-        for t in study_targets(res):
-            print(f"- σ={t['sigma']}: DCD − CD = {t['dcd_minus_cd']:+.2f} dB ({'met' if t['cd_target'] else 'NOT met'}), "
-                  f"DCD − DSM = {t['dcd_minus_dsm']:+.2f} dB ({'met' if t['dsm_target'] else 'NOT met'})")
-    print(f"\nwrote {out}" + (f" and {png}" if png else ""))
+    json.dump(dict(meta, runs=[dict(r, examples={}) for r in res]) if a.grid else dict(study_to_json(res[0]), **meta), open(out, "w"), indent=None, default=str)
+    m, c = meta["machine"], res[0]["config"]
+    print(f"# denoising {'grid ' + a.grid if a.grid else 'study, ' + a.method}: Fashion-MNIST 28×28, arch {c['arch']}, ladder {c['ladder']}, "
+          f"budgets {c['budgets']} ({meta['clock']}), batch {c['batch_size']}, lr {c['lr']}, seed {c['seed']}, "
+          f"{c['n_train']} train / {c['n_val']} val / {c['n_test']} test images")
+    print(f"# machine: {m}; wall {meta['wall_sec']:.0f} s\n")
+    print(grid_table(res) if a.grid else study_table(res[0]))
+    print(f"\nwrote {os.path.relpath(out)}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
