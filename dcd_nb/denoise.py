@@ -310,14 +310,14 @@ def train_checkpoints(E,            # the energy to train (in place)
                       times,        # increasing training times (seconds of `fit`'s clock) at which to stop and yield
                       ckpt_path:str,# checkpoint file: each stretch resumes the previous one exactly
                       **fit_kw      # the other `fit` arguments (lr, batch_size, seed, ema, ...)
-                     ):             # yields `fit`'s History at each time (its 'sec' sums to the time trained)
-    "Train in stretches that end at each of `times` (resuming exactly from a checkpoint), yielding the history after each."
+                     ):             # yields (the time, `fit`'s History) at each time; 'sec' sums to the time trained
+    "Train in stretches that end at each of `times` (resuming exactly from a checkpoint), yielding the history after each; stops after a divergence."
     done = 0.
     for t in times:
         if t > done:
             h = fit(E, loss, data, steps=10**9, ckpt_path=ckpt_path, time_limit=t - done, **fit_kw)
             done = sum(h["sec"])
-        yield h
+        yield t, h
         if h["diverged"]: return
 
 # %% ../nbs/11_denoise.ipynb #367e2d69
@@ -370,16 +370,16 @@ def denoise_study(method="dcd",           # a key of STUDY_METHODS, or (label, s
     flat, E, D = arch == "mlp", study_energy(arch, xtr.shape[-1]), xtr[0].numel()
     pairs = {s: noisy_pairs(s, (xva, xte), seed) for s in sigmas}
     rows, curve_rows = [r for s in sigmas for r in baseline_rows(s, *pairs[s])], []
-    examples = {s: {"clean": xte[:n_show], "noisy": pairs[s][1][0][:n_show].clamp(0, 1),
-                    "blur": gaussian_blur_denoise(pairs[s][1][0][:n_show], rows[2 * i + 1]["blur_sigma"]).clamp(0, 1)} for i, s in enumerate(sigmas)}
+    blur = {r["sigma"]: r["blur_sigma"] for r in rows if r["method"] == "blur"}
+    examples = {s: {"clean": xte[:n_show], "noisy": y[:n_show].clamp(0, 1), "blur": gaussian_blur_denoise(y[:n_show], blur[s]).clamp(0, 1)}
+                for s, (_, (y, _)) in pairs.items()}
     times, budgets = sorted({float(t) for t in (*budgets, *curve)}), [float(b) for b in budgets]
     set_seed(seed); E.to(dev)
     with tempfile.TemporaryDirectory() as tmp:
-        for h in train_checkpoints(E, loss, (xtr.flatten(1) if flat else xtr).to(dev), times, os.path.join(tmp, "ck.pt"), lr=lr,
+        for t, h in train_checkpoints(E, loss, (xtr.flatten(1) if flat else xtr).to(dev), times, os.path.join(tmp, "ck.pt"), lr=lr,
                                    batch_size=batch_size, seed=seed, device=dev, ema=0.999, grad_clip=1., progress=progress,
                                    guard="stop", max_gap=100. * D, max_energy=1000. * D):
-            sec = sum(h["sec"]); t = min(times, key=lambda u: abs(u - sec))   # the stretch stops on the step that crosses its time
-            info = dict(method=label, train_sec=sec, steps=len(h["loss"]), diverged=h["diverged"])
+            info = dict(method=label, train_sec=sum(h["sec"]), steps=len(h["loss"]), diverged=h["diverged"])
             c, r, shown = _at_checkpoint(h.ema.eval(), info, t, pairs, lad, budgets, chains, flat, seed, n_curve, n_show)
             curve_rows += c; rows += r
             for s, im in shown.items(): examples[s][f"{label}, {t:g} s"] = im
