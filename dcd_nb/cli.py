@@ -307,7 +307,7 @@ def run_toy2d(args # the parsed `toy2d` namespace
     pts = load_points(s["data_file"]) if s.get("data_file") else None
     data, held = file_split(pts, s["seed"]) if pts is not None else (toy_stream(s["dataset"]), None)
     hist, caught, train_s = _train(E, loss, data, s, args, dev, os.path.join(out, "checkpoint.pt"), args.resume)
-    if args.resume and len(hist["step"]) == hist["start"]: return nothing_trained(f"{PROG} toy2d", out, hist["start"], s["steps"])
+    if args.resume and len(hist["step"]) == hist.start: return nothing_trained(f"{PROG} toy2d", out, hist.start, s["steps"])
     if args.resume: _write_json(s, sp)  # a resumed run records its new target only once it got there
     E_eval, steps_done, secs = _trained(hist, E)
     _say(progress, f"{PROG} toy2d: evaluating (NLL on {len(held) if pts is not None else args.eval_samples} held-out points, {args.mmd_samples} MALA samples for the MMD)")
@@ -670,7 +670,7 @@ def run_generate(args # the parsed `generate` namespace
     hist, caught, train_s = _generate_train(E, lad, data, s, args, dev, ck, progress, shape)
     r, world = dist_info()
     if r != 0: return dict(rank=r)
-    if saved is not None and len(hist["step"]) == hist["start"]: return nothing_trained(f"{PROG} generate", args.out, hist["start"], s["steps"])
+    if saved is not None and len(hist["step"]) == hist.start: return nothing_trained(f"{PROG} generate", args.out, hist.start, s["steps"])
     if saved is not None: _write_json(s, sp)
     E_eval, steps_done, secs = _trained(hist, E)
     sample_steps = args.sample_steps or dflt["sample_steps"][args.sampler]

@@ -507,7 +507,7 @@ def fit(E:nn.Module,             # the energy to train (updated in place)
         distributed=None,        # None: DDP when a process group (or torchrun) has several ranks; False: never; True: require it
         ddp_kwargs:dict|None=None, # extra DistributedDataParallel arguments, e.g. dict(bucket_cap_mb=50)
         time_limit:float|None=None, # stop after the step that reaches this many seconds of training (equal wall-clock studies; the bar counts the steps it allows); None: no limit
-       )->History:               # per-step telemetry (HISTORY_KEYS lists), 'diverged', 'start' (the step this call began at), `.ema`
+       )->History:               # per-step telemetry (HISTORY_KEYS lists), 'diverged', `.start` (the step this call began at), `.ema`
     "Train the energy `E` with `loss_fn` on `data`: Adam, EMA, telemetry, divergence guard, exactly resumable checkpoints, AMP, compile, DDP."
     lr, ema, grad_clip, time_limit = _fit_checks(E, steps, batch_size, log_every, ckpt_every, guard, lr, ema, grad_clip, time_limit, compile, ddp_kwargs)
     if resume not in (True, False, "force"): raise DCDError(f"resume must be True, False or 'force', got {resume!r}")
@@ -516,7 +516,7 @@ def fit(E:nn.Module,             # the energy to train (updated in place)
     config = dict(lr=lr, batch_size=batch_size, seed=seed, ema=ema, optimizer=optimizer if isinstance(optimizer, str) else repr(optimizer),
                   grad_clip=grad_clip, loss=_loss_name(loss_fn), amp=None if run.amp_dtype is None else str(run.amp_dtype),
                   compile=bool(compile), world_size=run.world)
-    start = _fit_resume(run, ckpt_path, resume, steps, config); hist["start"] = start  # the step this call began at
+    start = _fit_resume(run, ckpt_path, resume, steps, config); hist.start = start  # the step this call began at
     E_train = _train_view(E, run.dev, run.world, compile, loss_fn, ddp_kwargs)
     bar = tqdm(total=steps, initial=start, disable=not progress or run.rank != 0, desc="fit", leave=True, mininterval=1.0)
     t_fit, done, prev, cur = time.perf_counter(), steps, None, None
