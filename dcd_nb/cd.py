@@ -60,7 +60,7 @@ def _run_langevin(E, x, n_steps, step_size, noise_scale):
 def cd_loss(E,                         # the energy, a callable (B, d) -> (B,)
             x:torch.Tensor,            # a data batch, shape (B, ...); the chains start here
             n_steps:int=10,            # K, the number of Langevin steps (0 gives negatives equal to the data)
-            step_size:float=0.01,      # the Langevin step h (drift -h grad E)
+            step_size:float=0.01,      # the Langevin step h (drift -h grad E); 0.01 suits data of unit scale: scale it with the data's variance
             noise_scale:float=None,    # the noise standard deviation per step; None for sqrt(2h), the exact discretisation
             return_negatives:bool=False, # also return the (detached) negatives
             energy_reg:float=0.,       # λ, the energy penalty of `ml_loss` (the usual stabiliser of image EBMs)
@@ -77,7 +77,7 @@ def pcd_loss(E,                        # the energy, a callable (B, d) -> (B,)
              x:torch.Tensor,           # a data batch, shape (B, ...)
              buffer:ReplayBuffer,      # the persistent chains; B of them are advanced and written back
              n_steps:int=10,           # Langevin steps per call
-             step_size:float=0.01,     # the Langevin step h
+             step_size:float=0.01,     # the Langevin step h (0.01 suits data of unit scale)
              noise_scale:float=None,   # noise standard deviation per step; None for sqrt(2h)
              return_negatives:bool=False, # also return the (detached) negatives
              energy_reg:float=0.,      # λ, the energy penalty of `ml_loss`

@@ -92,7 +92,7 @@ def sample_2d(name:str,  # one of `DATASETS`
 # %% ../nbs/07_toy2d.ipynb #cc4ed91b
 def plot_samples(x:torch.Tensor,   # points, shape (B, 2)
                  ax=None,          # a matplotlib Axes, or None for a new figure
-                 lim:float=4.5,    # the axes show [-lim, lim]^2
+                 lim:float=4.5,    # the axes show [-lim, lim]^2 (4.5: the toy sets')
                  title:str|None=None, # panel title
                  s:float=1.,       # marker size
                 ):
@@ -149,7 +149,7 @@ class DatasetEnergy(Energy):
     def forward(self, x, t=None): return -log_density_2d(self.name, x)
 
 # %% ../nbs/07_toy2d.ipynb #a43d60b0
-def grid_points(lim:float=4.5, # the box is [-lim, lim]^2
+def grid_points(lim:float=4.5, # the box is [-lim, lim]^2 (4.5: the toy sets')
                 n:int=256,     # cells per side
                 dtype=torch.float32, device=None,
                )->tuple:       # (centres (n,), points (n*n, 2)) with points[i*n + j] = (centres[j], centres[i])
@@ -164,7 +164,7 @@ def _energies(E, x, chunk=16384):
 
 # %% ../nbs/07_toy2d.ipynb #90d66d45
 def grid_log_z(E,               # an energy: callable x (B, 2) -> (B,)
-               lim:float=4.5,   # the box is [-lim, lim]^2
+               lim:float=4.5,   # the box is [-lim, lim]^2 (4.5: the toy sets')
                n:int=256,       # cells per side
                chunk:int=16384, # points per energy evaluation
               )->float:
@@ -174,7 +174,7 @@ def grid_log_z(E,               # an energy: callable x (B, 2) -> (B,)
     return float(torch.logsumexp(-_energies(E, pts, chunk).double(), 0)) + 2 * math.log(2 * lim / n)
 
 def grid_log_density(E,               # an energy: callable x (B, 2) -> (B,)
-                     lim:float=4.5,   # the box is [-lim, lim]^2
+                     lim:float=4.5,   # the box is [-lim, lim]^2 (4.5: the toy sets')
                      n:int=256,       # cells per side
                      chunk:int=16384, # points per energy evaluation
                     )->torch.Tensor:  # (n, n), float64, [i, j] = log p(x=c_j, y=c_i); sum(exp) * h^2 = 1
@@ -280,9 +280,9 @@ def mmd2(x:torch.Tensor,      # first sample, shape (m, d), m >= 2
 def model_samples(E,                  # the model energy: callable x (B, 2) -> (B,)
                   n:int,              # number of samples (independent chains)
                   n_steps:int=500,    # MALA steps per chain
-                  step_size:float=0.01, # MALA step size h (proposal std sqrt(2h))
+                  step_size:float=0.01, # MALA step size h (proposal std sqrt(2h)); 0.01 suits the toy sets' scale
                   seed:int=0,         # seed of the uniform start and the chains
-                  lim:float=4.5,      # chains start uniform on [-lim, lim]^2
+                  lim:float=4.5,      # chains start uniform on [-lim, lim]^2 (4.5: the toy sets' box)
                  )->tuple:            # (samples (n, 2) detached, acceptance rate)
     "Samples of $p_\\theta\\propto e^{-E}$: `n` MALA chains from uniform noise on the box; returns (x, acceptance rate)."
     n, seed, lim = check_int(n, "n", 1), check_int(seed, "seed", 0), check_positive(lim, "lim")
