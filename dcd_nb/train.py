@@ -10,7 +10,7 @@ __all__ = ['DATA_KINDS', 'HISTORY_KEYS', 'CKPT_KEYS', 'SCALED', 'LOSS_DEFAULTS',
            'loss_passes', 'make_loss']
 
 # %% ../nbs/08_train.ipynb #17d28132
-import os, sys, copy, math, time, random, warnings, importlib, contextlib, itertools
+import os, sys, copy, math, time, random, warnings, importlib, contextlib
 import numpy as np
 import torch
 import torch.nn as nn
