@@ -101,6 +101,7 @@ def add_toy2d(sub # the subparsers object of the top-level parser
     p.set_defaults(run=lambda args: run_toy2d(args))  # run_toy2d is defined below (looked up when called)
     return p
 
+# %% ../nbs/13_cli.ipynb #08c0eed4
 SUBCOMMANDS = {"toy2d": add_toy2d}  # name -> add_* function; the generate section below adds 'generate'
 
 def build_parser()->CLIParser:
@@ -276,6 +277,7 @@ def _say(progress, *a):
 
 def _save_fig(fig, path): return write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
 
+# %% ../nbs/13_cli.ipynb #34e90fbd
 def _toy2d_setup(args):
     "Check the flags, prepare DIR, resolve the settings (a resumed run keeps its own): (settings, settings path)."
     try: check_eval_sizes(args.eval_samples, args.mmd_samples)
@@ -295,6 +297,7 @@ def _tail_means(hist, n=100):
     return dict(loss=float(np.mean(hist["loss"][-k:])), gap=None if np.all(np.isnan(gap)) else float(np.nanmean(gap)),
                 grad_norm=float(np.median(hist["grad_norm"][-k:])))
 
+# %% ../nbs/13_cli.ipynb #ad33da47
 def run_toy2d(args # the parsed `toy2d` namespace
              )->dict: # the metrics written to DIR/metrics.json
     "Train an energy on a 2D toy set with `fit`, evaluate it, write DIR/checkpoint.pt, DIR/metrics.json and DIR/density.png."
@@ -693,6 +696,7 @@ def run_generate(args # the parsed `generate` namespace
                                  device=args.device, time_limit=args.time_limit), warnings=caught)
     return _finish(metrics, args.out, dev, t_start, GEN_FILES)
 
+# %% ../nbs/13_cli.ipynb #741070d6
 def generate_summary(m:dict)->str:
     "A few lines that report a finished `generate` run (empty on ranks other than 0)."
     if "nothing" in m: return m["nothing"]

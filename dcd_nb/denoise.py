@@ -400,6 +400,7 @@ def _at_checkpoint(Ev, info, t, pairs, lad, budgets, chains, flat, seed, n_curve
             rows += [dict(info, budget=t, **x) for x in r]
     return curve, rows, shown
 
+# %% ../nbs/11_denoise.ipynb #375bfc17
 def denoise_study(method="dcd",           # a key of STUDY_METHODS, or (label, settings dict) for a variant
                   sigmas=(0.1, 0.2, 0.3), # noise levels (each a modelled level of the ladder)
                   budgets=(120., 600.),   # training times at which every denoiser is tuned and scored
