@@ -386,8 +386,9 @@ def _fit_setup(E, loss_fn, lr, seed, ema, optimizer, amp, device, distributed):
 
 # %% ../nbs/08_train.ipynb #b474fcfb
 def _loss_name(loss_fn):
-    "A name for the loss that is the same in every process: `.name`, else the function's or class's qualified name."
-    return getattr(loss_fn, "name", None) or getattr(loss_fn, "__qualname__", None) or type(loss_fn).__qualname__
+    "A name for the loss that is the same in every process: `.name`, else the (partial's) function's or the class's qualified name."
+    f = getattr(loss_fn, "func", loss_fn)  # a functools.partial: the function it wraps
+    return getattr(loss_fn, "name", None) or getattr(f, "__qualname__", None) or type(loss_fn).__qualname__
 
 def _check_same_run(ck, config, path, resume):
     "Refuse (unless resume='force') a checkpoint written with another loss; keep its data shape for the first batch to match."
