@@ -486,7 +486,7 @@ def _fit_progress(bar, hist, step, start, steps, t_fit, time_limit, log_every):
 # %% ../nbs/08_train.ipynb #a0868c01
 def fit(E:nn.Module,             # the energy to train (updated in place)
         loss_fn,                 # loss_fn(E, x) -> scalar or dict(loss, e_pos, e_neg); e.g. `make_loss('dcd')`
-        data,                    # a tensor, NumPy array or TensorDataset (rows drawn with replacement), a DataLoader or iterable of batches, or sample(n, generator)
+        data,                    # a tensor, NumPy array or TensorDataset (rows drawn with replacement), sample(n, generator), or a DataLoader/iterable of batches (cycled; a resume restarts it from its first batch)
         steps:int=1000,          # total optimiser steps (a resumed run continues up to this number)
         lr:float=1e-3,           # learning rate
         batch_size:int=256,      # rows per step and process (the effective batch is world_size × batch_size)
