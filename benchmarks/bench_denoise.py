@@ -66,7 +66,7 @@ def main(argv=None):
     meta = dict(machine=dict(machine_info(), gpu=gpu, device=res[0]["config"]["device"]), clock="CPU seconds of one thread" if cpu else "wall-clock seconds",
                 wall_sec=time.time() - t0, command="python benchmarks/bench_denoise.py " + " ".join(sys.argv[1:] if argv is None else argv))
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    json.dump(dict(meta, runs=[dict(r, examples={}) for r in res]) if a.grid else dict(study_to_json(res[0]), **meta), open(out, "w"), indent=None, default=str)
+    json.dump(dict(meta, runs=[dict({k: v for k, v in r.items() if k != "energy"}, examples={}) for r in res]) if a.grid else dict(study_to_json(res[0]), **meta), open(out, "w"), indent=None, default=str)
     m, c = meta["machine"], res[0]["config"]
     print(f"# denoising {'grid ' + a.grid if a.grid else 'study, ' + a.method}: Fashion-MNIST 28×28, arch {c['arch']}, ladder {c['ladder']}, "
           f"budgets {c['budgets']} ({meta['clock']}), batch {c['batch_size']}, lr {c['lr']}, seed {c['seed']}, "

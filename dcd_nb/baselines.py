@@ -8,7 +8,7 @@ __all__ = ['gaussian_esm', 'dsm_loss', 'gaussian_dsm', 'sliced_terms', 'ssm_loss
 # %% ../nbs/06_baselines.ipynb #1cc44fdb
 import math
 import torch
-from .core import DCDError, check_batch, check_positive, check_int, loss_out
+from .core import DCDError, check_batch, check_positive, check_int, loss_out, check_energy_output
 from .diffusion import VE
 from .dcd import importance_contrast
 
@@ -39,7 +39,7 @@ def dsm_loss(E,                # an energy, callable x -> (B,)
              parts:bool=False  # return `core.loss_out(loss, E(y))` instead of the scalar
             ):                 # scalar; its θ-gradient is an unbiased estimate of the gradient of σ² J on the noised data
     "Denoising score matching $\\frac12\\mathbb E\\|\\sigma s_\\theta(x+\\sigma\\varepsilon)+\\varepsilon\\|^2$ (σ²-weighted)."
-    check_batch(x); sigma = check_positive(sigma, "sigma")
+    check_batch(x); check_energy_output(E, x); sigma = check_positive(sigma, "sigma")
     eps = torch.randn_like(x)
     y = (x.detach() + sigma * eps).requires_grad_(True)
     e = E(y); s = -torch.autograd.grad(e.sum(), y, create_graph=True)[0]
@@ -82,7 +82,7 @@ def ssm_loss(E,                      # an energy, callable x -> (B,)
              parts:bool=False        # return `core.loss_out(loss, E(x))` instead of the scalar
             ):                       # scalar; unbiased for the explicit score-matching objective J(θ)
     "Sliced score matching $\\mathbb E[v^\\top\\nabla_x s_\\theta v+\\frac12(v^\\top s_\\theta)^2]$."
-    check_batch(x)
+    check_batch(x); check_energy_output(E, x)
     n_projections = check_int(n_projections, "n_projections", minimum=1)
     if dist not in ("rademacher", "gaussian"): raise DCDError(f"dist must be 'rademacher' or 'gaussian', got {dist!r}")
     xr = x.detach().repeat(n_projections, *[1] * (x.ndim - 1))
@@ -117,7 +117,7 @@ def ed_loss(E,                      # an energy, callable x -> (B,)
             parts:bool=False        # return `core.loss_out(loss, E(x), Û(y))` instead of the scalar
            ):                       # scalar; its θ-gradient estimates ∇θ ED = ∇θ DCD with the VE kernel
     "Energy discrepancy $\\mathbb E[E_\\theta(x)-\\hat U_\\theta(y)]$ with the VE kernel: `dcd_nb.dcd`'s importance estimator."
-    check_batch(x); sigma = check_positive(sigma, "sigma")
+    check_batch(x); check_energy_output(E, x); sigma = check_positive(sigma, "sigma")
     e_x, u, _ = importance_contrast(E, x, VE(sigma), n_particles, include_data=include_data)
     loss = (e_x - u).mean()
     return loss_out(loss, e_x, u) if parts else loss

@@ -9,7 +9,7 @@ __all__ = ['gaussian_expectation', 'ml_loss', 'cd_loss', 'pcd_loss', 'gaussian_c
 # %% ../nbs/03_cd.ipynb #a859be91
 import math
 import torch
-from .core import DCDError, check_batch, check_positive, check_int, loss_out
+from .core import DCDError, check_batch, check_positive, check_int, loss_out, check_energy_output
 from .energy import gaussian_kl
 from .samplers import langevin, ReplayBuffer, ula_propagate, ula_stationary, ou_propagate
 
@@ -60,14 +60,14 @@ def _run_langevin(E, x, n_steps, step_size, noise_scale):
 def cd_loss(E,                         # the energy, a callable (B, d) -> (B,)
             x:torch.Tensor,            # a data batch, shape (B, ...); the chains start here
             n_steps:int=10,            # K, the number of Langevin steps (0 gives negatives equal to the data)
-            step_size:float=0.01,      # the Langevin step h (drift -h grad E)
+            step_size:float=0.01,      # the Langevin step h (drift -h grad E); 0.01 suits data of unit scale: scale it with the data's variance
             noise_scale:float=None,    # the noise standard deviation per step; None for sqrt(2h), the exact discretisation
             return_negatives:bool=False, # also return the (detached) negatives
             energy_reg:float=0.,       # λ, the energy penalty of `ml_loss` (the usual stabiliser of image EBMs)
             parts:bool=False           # the loss as `core.loss_out` (loss, e_pos, e_neg)
            ):                          # scalar loss (or the dict), or (that, negatives)
     "CD-K loss $\\overline{E(x)}-\\overline{E(x^-)}$ with negatives from `n_steps` of Langevin started at the data."
-    check_batch(x)
+    check_batch(x); check_energy_output(E, x)
     x_neg = _run_langevin(E, x, n_steps, step_size, noise_scale)
     loss = ml_loss(E, x, x_neg, energy_reg, parts)
     return (loss, x_neg) if return_negatives else loss
@@ -77,14 +77,14 @@ def pcd_loss(E,                        # the energy, a callable (B, d) -> (B,)
              x:torch.Tensor,           # a data batch, shape (B, ...)
              buffer:ReplayBuffer,      # the persistent chains; B of them are advanced and written back
              n_steps:int=10,           # Langevin steps per call
-             step_size:float=0.01,     # the Langevin step h
+             step_size:float=0.01,     # the Langevin step h (0.01 suits data of unit scale)
              noise_scale:float=None,   # noise standard deviation per step; None for sqrt(2h)
              return_negatives:bool=False, # also return the (detached) negatives
              energy_reg:float=0.,      # λ, the energy penalty of `ml_loss`
              parts:bool=False          # the loss as `core.loss_out` (loss, e_pos, e_neg)
             ):                         # scalar loss (or the dict), or (that, negatives)
     "Persistent CD: advance `x.shape[0]` chains of `buffer` by `n_steps` of Langevin, write them back, contrast with `x`."
-    check_batch(x)
+    check_batch(x); check_energy_output(E, x)
     x_init, idx = buffer.sample(x.shape[0])
     x_neg = _run_langevin(E, x_init, n_steps, step_size, noise_scale)
     buffer.update(idx, x_neg)

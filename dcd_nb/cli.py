@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['PROG', 'SUBCOMMANDS', 'TRAIN_KEYS', 'RUN_FILES', 'GEN_DATASETS', 'GEN_METHODS', 'GEN_DEFAULTS', 'IMAGE_NETS',
            'CPU_IMAGE', 'GPU_UNET_CH', 'TOY_GEN_DEFAULTS', 'IMAGE_ONLY', 'GEN_KEYS', 'GEN_FILES', 'GEN_SCALE',
-           'toy2d_defaults', 'CLIParser', 'add_toy2d', 'build_parser', 'UsageError', 'toy2d_settings', 'read_settings',
-           'prepare_out', 'density_figure', 'run_toy2d', 'summary', 'main', 'generate_defaults', 'generate_loss',
-           'generate_passes', 'toy_scores_line', 'samples_figure', 'add_generate', 'generate_settings', 'loss_figure',
-           'run_generate', 'generate_summary']
+           'toy2d_defaults', 'CLIParser', 'add_toy2d', 'build_parser', 'UsageError', 'toy2d_settings', 'load_points',
+           'file_split', 'evaluate_points', 'nothing_trained', 'read_settings', 'prepare_out', 'density_figure',
+           'run_toy2d', 'summary', 'main', 'generate_defaults', 'generate_loss', 'generate_passes', 'toy_scores_line',
+           'samples_figure', 'add_generate', 'generate_settings', 'loss_figure', 'run_generate', 'generate_summary']
 
 # %% ../nbs/13_cli.ipynb #d372c0fa
 import os, sys, json, math, time, inspect, argparse, tempfile, warnings, functools
@@ -17,10 +17,10 @@ import torch
 from PIL import Image as PILImage
 from matplotlib.figure import Figure
 from . import __version__ as _version
-from .core import DCDError, set_seed, get_device, check_int, check_batch, machine_info, write_atomic
+from .core import DCDError, set_seed, get_device, check_int, check_batch, check_finite, machine_info, write_atomic
 from .energy import MLPEnergy, TimeMLPEnergy
 from .toy import (DATASETS, sample_2d, mmd2, plot_density, MMD_BANDWIDTH, EVAL_LIM, EVAL_GRID, EVAL_SAMPLES, MMD_SAMPLES,  # noqa: re-exported
-                        heldout_seed, toy_stream, evaluate_2d, check_eval_sizes)
+                        heldout_seed, toy_stream, evaluate_2d, check_eval_sizes, data_lim, nll_2d, model_samples, MMD_MALA_STEPS)
 from .train import fit, make_loss, LOSS_DEFAULTS, loss_passes, amp_setup, dist_info
 from .images import DATASETS_IMG, image_data, image_grid, TimeConvEnergy, TimeUNetEnergy
 from .generate import (NoiseLadder, LADDER_KINDS, CD_K, CD_STEP_FRACTION, multilevel_cd_loss, make_ladder, multilevel_dcd_loss,
@@ -78,6 +78,8 @@ def add_toy2d(sub # the subparsers object of the top-level parser
                        description="Train an MLP energy on a 2D toy set with `fit`, then evaluate it and write DIR/checkpoint.pt, "
                                    "DIR/metrics.json and DIR/density.png. Defaults are the library's recommended settings.")
     p.add_argument("--dataset", choices=DATASETS, default=None, help=f"the toy set (default {d['dataset']})")
+    p.add_argument("--data-file", default=None, metavar="PATH", help="your own 2D points instead of a toy set: a .npy or .pt file holding (N, 2); "
+                   "10%% are held out for the NLL and MMD², the box is fitted to the data")
     p.add_argument("--method", choices=tuple(LOSS_DEFAULTS), default=None,
                    help=f"the training objective (default {d['method']}: the study's recommended DCD)")
     p.add_argument("--steps", type=_positive_int, default=None, help=f"total optimiser steps; with --resume, the step to continue to (default {d['steps']})")
@@ -99,6 +101,7 @@ def add_toy2d(sub # the subparsers object of the top-level parser
     p.set_defaults(run=lambda args: run_toy2d(args))  # run_toy2d is defined below (looked up when called)
     return p
 
+# %% ../nbs/13_cli.ipynb #08c0eed4
 SUBCOMMANDS = {"toy2d": add_toy2d}  # name -> add_* function; the generate section below adds 'generate'
 
 def build_parser()->CLIParser:
@@ -121,7 +124,10 @@ def toy2d_settings(args,            # the parsed `toy2d` namespace
                   )->dict:          # the full settings: TRAIN_KEYS, steps, ema, loss_kw
     "Resolve the `toy2d` flags: defaults from the library, method-specific flags checked, a resumed run's settings kept."
     given = {k: getattr(args, k) for k in TRAIN_KEYS + ("steps",) if getattr(args, k) is not None}
+    dfile = getattr(args, "data_file", None)
+    if dfile is not None and "dataset" in given: raise UsageError("--data-file replaces --dataset: give one of them")
     if saved is not None:
+        if dfile is not None and os.path.abspath(dfile) != saved.get("data_file"): raise UsageError(f"--resume continues the run in {args.out} with its own data ({saved.get('data_file') or saved['dataset']}); drop --data-file")
         clash = [f"--{k.replace('_', '-')} {given[k]} (the run has {saved[k]})" for k in TRAIN_KEYS if k in given and given[k] != saved[k]]
         if clash: raise UsageError(f"--resume continues the run in {args.out} with its own settings; drop or fix {', '.join(clash)}")
         s = dict(saved, steps=given.get("steps", saved["steps"]))
@@ -133,7 +139,46 @@ def toy2d_settings(args,            # the parsed `toy2d` namespace
             raise UsageError(f"--{flag} does not apply to --method {d['method']}; it is used by {', '.join(methods)}")
     s = {k: given.get(k, d[k]) for k in TRAIN_KEYS + ("steps", "ema")}
     s["loss_kw"] = make_loss(s["method"], **{k: given[k] for k in ("k", "sigma") if k in given}).kw
+    if dfile is not None: s["data_file"], s["dataset"] = os.path.abspath(dfile), f"file {os.path.basename(dfile)}"
     return s
+
+# %% ../nbs/13_cli.ipynb #82492878
+def load_points(path:str # a .npy or .pt file holding points (N, 2)
+               )->torch.Tensor: # the points, torch's default dtype
+    "A user's 2D points for `toy2d --data-file`; a one-line error naming the file and what it holds otherwise."
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in (".npy", ".pt"): raise UsageError(f"--data-file {path!r} must be a .npy or .pt file of points (N, 2)")
+    if not os.path.isfile(path): raise DCDError(f"--data-file {path!r} does not exist")
+    try: x = torch.as_tensor(np.load(path, allow_pickle=False)) if ext == ".npy" else torch.load(path, weights_only=True)
+    except Exception as e: raise DCDError(f"--data-file {path!r} cannot be read: {type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''}") from None
+    if not isinstance(x, torch.Tensor): raise DCDError(f"--data-file {path!r} holds a {type(x).__name__}; it must hold one tensor of points (N, 2)")
+    if x.ndim != 2 or x.shape[1] != 2 or len(x) < 20:
+        raise DCDError(f"--data-file {path!r} holds shape {tuple(x.shape)}; toy2d needs points of shape (N, 2) with N >= 20")
+    if x.dtype == torch.bool or x.is_complex(): raise DCDError(f"--data-file {path!r} holds {x.dtype}; it must hold real numbers")
+    return check_finite(x.to(torch.get_default_dtype()), f"--data-file {path!r}")
+
+def file_split(x:torch.Tensor, # the points (N, 2)
+               seed:int        # the run's seed
+              )->tuple:        # (training points, held-out points): a seeded 10% (at least 10) held out
+    "The training and held-out points of a `--data-file` run."
+    idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(heldout_seed(seed)))
+    n = max(10, len(x) // 10)
+    return x[idx[n:]], x[idx[:n]]
+
+def evaluate_points(E, x_all, held, seed, mmd_samples)->dict:
+    "`evaluate_2d`'s metrics for a user's points: NLL on the held-out ones in a box fitted to the data, MMD² (median bandwidth); no KL."
+    lim = data_lim(x_all)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always"); nll = nll_2d(E, held, lim, EVAL_GRID)
+    xs, acc = model_samples(E, mmd_samples, n_steps=MMD_MALA_STEPS, step_size=0.01 * (lim / EVAL_LIM) ** 2, seed=int(seed), lim=lim)
+    return dict(nll=nll, nll_uniform=2 * math.log(2 * lim), kl=None, true_entropy=None, mmd2=mmd2(xs, held[:mmd_samples], "median"),
+                mmd_bandwidth="median", mmd_samples=mmd_samples, mala_accept=acc, eval_samples=len(held), heldout_seed=heldout_seed(seed),
+                lim=lim, grid=EVAL_GRID, warnings=[str(w.message) for w in caught])
+
+def nothing_trained(cmd:str, out:str, done:int, steps:int)->dict:
+    "What a `--resume` that found the run already at `--steps` returns: a message, and no files rewritten."
+    return dict(nothing=f"{cmd}: nothing to train: the run in {out} is already at step {done} of --steps {steps}; pass a larger --steps "
+                        "to continue it (metrics.json and the figures are left as they are)")
 
 # %% ../nbs/13_cli.ipynb #c26c92aa
 RUN_FILES = ("checkpoint.pt", "settings.json", "metrics.json", "density.png")
@@ -221,10 +266,10 @@ def _finish(metrics, out, dev, t_start, files):
     return metrics
 
 # %% ../nbs/13_cli.ipynb #e6cdbf6c
-def density_figure(E, held, title:str)->Figure:
-    "Model density beside the held-out data's histogram."
+def density_figure(E, held, title:str, lim:float=EVAL_LIM)->Figure:
+    "Model density beside the held-out data's histogram, on the box [-lim, lim]^2."
     fig = Figure(figsize=(6, 3.2), dpi=80); axs = fig.subplots(1, 2)
-    plot_density(E, held, lim=EVAL_LIM, ax=axs, title=title)
+    plot_density(E, held, lim=lim, ax=axs, title=title)
     fig.tight_layout(); return fig
 
 def _say(progress, *a):
@@ -232,11 +277,13 @@ def _say(progress, *a):
 
 def _save_fig(fig, path): return write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
 
+# %% ../nbs/13_cli.ipynb #34e90fbd
 def _toy2d_setup(args):
     "Check the flags, prepare DIR, resolve the settings (a resumed run keeps its own): (settings, settings path)."
     try: check_eval_sizes(args.eval_samples, args.mmd_samples)
     except DCDError as e: raise UsageError(str(e)) from None
     s = None if args.resume else toy2d_settings(args)   # flags checked before anything is written
+    if s is not None and s.get("data_file"): load_points(s["data_file"])   # and so is the data file
     out = prepare_out(args.out, args.resume, args.force); sp = os.path.join(out, "settings.json")
     if not args.resume: _write_json(s, sp); return s, sp
     saved = read_settings(sp, TRAIN_KEYS + ("steps", "loss_kw"), "toy2d") if os.path.exists(sp) else None
@@ -250,6 +297,7 @@ def _tail_means(hist, n=100):
     return dict(loss=float(np.mean(hist["loss"][-k:])), gap=None if np.all(np.isnan(gap)) else float(np.nanmean(gap)),
                 grad_norm=float(np.median(hist["grad_norm"][-k:])))
 
+# %% ../nbs/13_cli.ipynb #ad33da47
 def run_toy2d(args # the parsed `toy2d` namespace
              )->dict: # the metrics written to DIR/metrics.json
     "Train an energy on a 2D toy set with `fit`, evaluate it, write DIR/checkpoint.pt, DIR/metrics.json and DIR/density.png."
@@ -259,12 +307,18 @@ def run_toy2d(args # the parsed `toy2d` namespace
     set_seed(s["seed"]); E = MLPEnergy(2, hidden=s["hidden"], depth=s["depth"])  # a resumed run overwrites these weights
     _say(progress, f"{PROG} toy2d: {s['method']} on {s['dataset']}, {s['steps']} steps, batch {s['batch_size']}, lr {s['lr']:g}, "
                    f"MLP {s['hidden']}x{s['depth']}, device {dev}, out {out}")
-    hist, caught, train_s = _train(E, loss, toy_stream(s["dataset"]), s, args, dev, os.path.join(out, "checkpoint.pt"), args.resume)
+    pts = load_points(s["data_file"]) if s.get("data_file") else None
+    data, held = file_split(pts, s["seed"]) if pts is not None else (toy_stream(s["dataset"]), None)
+    hist, caught, train_s = _train(E, loss, data, s, args, dev, os.path.join(out, "checkpoint.pt"), args.resume)
+    if args.resume and len(hist["step"]) == hist.start: return nothing_trained(f"{PROG} toy2d", out, hist.start, s["steps"])
     if args.resume: _write_json(s, sp)  # a resumed run records its new target only once it got there
     E_eval, steps_done, secs = _trained(hist, E)
-    _say(progress, f"{PROG} toy2d: evaluating (NLL on {args.eval_samples} held-out points, {args.mmd_samples} MALA samples for the MMD)")
-    t1 = time.perf_counter(); m, held, _ = evaluate_2d(E_eval, s["dataset"], s["seed"], args.eval_samples, args.mmd_samples); eval_s = time.perf_counter() - t1
-    _save_fig(density_figure(E_eval, held, f"{s['method']} on {s['dataset']}: NLL {m['nll']:.3f}"), os.path.join(out, "density.png"))
+    _say(progress, f"{PROG} toy2d: evaluating (NLL on {len(held) if pts is not None else args.eval_samples} held-out points, {args.mmd_samples} MALA samples for the MMD)")
+    t1 = time.perf_counter()
+    if pts is None: m, held, _ = evaluate_2d(E_eval, s["dataset"], s["seed"], args.eval_samples, args.mmd_samples)
+    else: m = evaluate_points(E_eval, pts, held, s["seed"], args.mmd_samples)
+    eval_s = time.perf_counter() - t1
+    _save_fig(density_figure(E_eval, held, f"{s['method']} on {s['dataset']}: NLL {m['nll']:.3f}", m["lim"]), os.path.join(out, "density.png"))
     metrics = dict(command="toy2d", dataset=s["dataset"], method=s["method"], steps=steps_done, diverged=hist["diverged"],
                    metrics={k: m[k] for k in ("nll", "nll_uniform", "kl", "true_entropy", "mmd2", "mala_accept")}, final=_tail_means(hist),
                    timing=dict(wall_s=None, train_s=train_s, eval_s=eval_s, sec_per_step=float(np.median(secs)) if len(secs) else None,
@@ -275,13 +329,14 @@ def run_toy2d(args # the parsed `toy2d` namespace
 
 # %% ../nbs/13_cli.ipynb #18058535
 def summary(m:dict)->str:
-    "A few lines that report a finished `toy2d` run."
+    "A few lines that report a finished `toy2d` run (or why nothing was trained)."
+    if "nothing" in m: return m["nothing"]
     mt, t = m["metrics"], m["timing"]
     fmt = lambda v, f=".3f": "n/a" if v is None else format(v, f)
     lines = [f"{m['method']} on {m['dataset']}: {m['steps']} steps, {t['wall_s']:.1f} s wall ({t['train_s']:.1f} s training this call, "
              f"{fmt(t['sec_per_step'] and 1e3 * t['sec_per_step'], '.1f')} ms/step median), passes/step {m['passes_per_step']}",
              f"NLL {fmt(mt['nll'])} nats (uniform on the box {fmt(mt['nll_uniform'])}, true entropy {fmt(mt['true_entropy'])}), "
-             f"KL {fmt(mt['kl'])}, MMD² {fmt(mt['mmd2'], '.4f')} (bandwidth {m['evaluation']['mmd_bandwidth']:g})",
+             f"KL {fmt(mt['kl'])}, MMD² {fmt(mt['mmd2'], '.4f')} (bandwidth {m['evaluation']['mmd_bandwidth']})",
              f"wrote {', '.join(m['files'].values())}"]
     if m["diverged"]: lines.append(f"warning: {m['diverged']}")
     return "\n".join(lines)
@@ -402,8 +457,8 @@ def _gen_objective_flags(a, d, t, dcd):
     a("--sigma-max", type=_positive_float, default=None, help=f"VE: largest noise level, the prior's std (default {d['sigma_max']:g} [{t['sigma_max']:g}])")
     a("--beta-max", type=_positive_float, default=None, help=f"VP: beta(1) of the linear schedule (default {d['beta_max']:g})")
     a("--k", type=_positive_int, default=None, help=f"dcd: posterior sampler steps (default {dcd['k']}); cd: chain length (default {CD_K})")
-    a("--steps", type=_positive_int, default=None, help=f"total optimiser steps; a rerun continues up to this (default {d['steps']} [{t['steps']}])")
-    a("--time-limit", type=_positive_float, default=None, metavar="SECONDS", help="stop training after this many seconds in this call (rerun to continue); the progress bar counts the steps it allows")
+    a("--steps", type=_positive_int, default=None, help=f"total optimiser steps; with --resume, the step to continue to (default {d['steps']} [{t['steps']}])")
+    a("--time-limit", type=_positive_float, default=None, metavar="SECONDS", help="stop training after this many seconds in this call (--resume continues); the progress bar counts the steps it allows")
     a("--batch-size", type=_positive_int, default=None, help=f"images or points per step and process (default {d['batch_size']} [{t['batch_size']}])")
     a("--lr", type=_positive_float, default=None, help=f"Adam learning rate (default {d['lr']:g} [{t['lr']:g}])")
 
@@ -430,7 +485,7 @@ def _gen_sampling_flags(a, d, t, dcd):
 def _gen_run_flags(a, d, t, dcd):
     "The `generate` flags of the run folder and its output."
     a("--out", required=True, metavar="DIR", help="output folder")
-    a("--resume", action="store_true", help="require an existing run in DIR and continue it (a rerun continues anyway)")
+    a("--resume", action="store_true", help="continue the run in DIR up to --steps (without it a folder holding a run is refused, as in toy2d)")
     a("--force", action="store_true", help="replace the run in DIR")
     a("--ckpt-every", type=_positive_int, default=500, help="also checkpoint every this many steps (default 500)")
     a("--workers", type=_nonneg_int, default=0, help="loader processes for --dataset folder (default 0)")
@@ -441,10 +496,11 @@ def add_generate(sub # the subparsers object of the top-level parser
     "Register the `generate` subcommand: train a time-dependent energy (images or a 2D toy set), sample, score, write files."
     d, dcd, t = GEN_DEFAULTS, generate_defaults("dcd"), TOY_GEN_DEFAULTS
     p = sub.add_parser("generate", help="train a time-dependent energy on images or a 2D toy set (multi-level DCD, DSM or CD), sample, score",
-                       description="Train a time-dependent energy over a noise ladder with `fit` (a TimeConvEnergy on images, a TimeMLPEnergy on a "
+                       description="Train a time-dependent energy over a noise ladder with `fit` (a TimeUNetEnergy in denoiser form on images, or a TimeConvEnergy "
+                                   "with --net conv; a TimeMLPEnergy on a "
                                    "2D toy set), sample from noise, score the samples (FID/KID on images; mode coverage and MMD² on 2D sets) and "
-                                   "write DIR/checkpoint.pt, metrics.json, samples.png, loss.png, samples.pt. Running the same command again "
-                                   "continues the run in DIR up to --steps. Defaults in brackets [...] are those of the 2D toy sets.")
+                                   "write DIR/checkpoint.pt, metrics.json, samples.png, loss.png, samples.pt. --resume continues the run in DIR "
+                                   "up to --steps; without it a folder that holds a run is refused (--force replaces it). Defaults in brackets [...] are those of the 2D toy sets.")
     a = p.add_argument
     for add in (_gen_data_flags, _gen_objective_flags, _gen_network_flags, _gen_sampling_flags, _gen_run_flags): add(a, d, t, dcd)
     p.set_defaults(run=lambda args: run_generate(args), summarize=lambda m: generate_summary(m))
@@ -526,10 +582,12 @@ def _loss_summary(hist):
 
 # %% ../nbs/13_cli.ipynb #05288838
 def _generate_setup(args, dev, rank):
-    "The run in DIR (if any) and the resolved settings: (settings, saved settings or None, settings path, checkpoint path)."
+    "The run in DIR (with --resume) and the resolved settings: (settings, saved settings or None, settings path, checkpoint path)."
     ck, sp = os.path.join(args.out, "checkpoint.pt"), os.path.join(args.out, "settings.json")
     saved = None
-    if not args.force and os.path.isfile(ck) and os.path.isfile(sp):
+    if not args.resume and not args.force and any(os.path.exists(os.path.join(args.out, f)) for f in GEN_FILES):
+        prepare_out(args.out, False, False, GEN_FILES)   # raises: DIR holds a run, and a plain rerun neither continues nor replaces it
+    if args.resume and os.path.isfile(ck) and os.path.isfile(sp):
         saved = read_settings(sp, tuple(k for k in GEN_KEYS if k != "net") + ("steps", "loss_kw"), "generate")
         if saved.get("dataset") not in DATASETS: saved.setdefault("net", "conv")   # runs written before --net existed
     elif args.resume and rank == 0: prepare_out(args.out, True, False, GEN_FILES)   # raises: nothing to resume
@@ -615,6 +673,7 @@ def run_generate(args # the parsed `generate` namespace
     hist, caught, train_s = _generate_train(E, lad, data, s, args, dev, ck, progress, shape)
     r, world = dist_info()
     if r != 0: return dict(rank=r)
+    if saved is not None and len(hist["step"]) == hist.start: return nothing_trained(f"{PROG} generate", args.out, hist.start, s["steps"])
     if saved is not None: _write_json(s, sp)
     E_eval, steps_done, secs = _trained(hist, E)
     sample_steps = args.sample_steps or dflt["sample_steps"][args.sampler]
@@ -637,8 +696,10 @@ def run_generate(args # the parsed `generate` namespace
                                  device=args.device, time_limit=args.time_limit), warnings=caught)
     return _finish(metrics, args.out, dev, t_start, GEN_FILES)
 
+# %% ../nbs/13_cli.ipynb #741070d6
 def generate_summary(m:dict)->str:
     "A few lines that report a finished `generate` run (empty on ranks other than 0)."
+    if "nothing" in m: return m["nothing"]
     if "command" not in m: return ""
     t, sc, th, toy = m["timing"], m["scores"], m["throughput"], m["dataset"] in DATASETS
     fmt = lambda v, f=".3f": "n/a" if v is None else format(v, f)

@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['DCDError', 'check_int', 'set_seed', 'get_device', 'module_place', 'cpu_name', 'machine_info', 'write_atomic',
-           'check_finite', 'check_batch', 'check_positive', 'loss_out']
+           'check_finite', 'check_batch', 'check_positive', 'loss_out', 'check_energy_output']
 
 # %% ../nbs/00_core.ipynb #5b11ca81
-import os, random, platform
+import os, random, platform, weakref
 import numpy as np
 import torch
 
@@ -143,3 +143,26 @@ def loss_out(loss:torch.Tensor, # the scalar to minimise (keeps its graph)
     "The return structure of every training loss called with `parts=True`: what `fit` minimises and records."
     m = lambda v: v.detach().mean() if isinstance(v, torch.Tensor) else v
     return dict(loss=loss, e_pos=m(e_pos), e_neg=m(e_neg), **extra)
+
+# %% ../nbs/00_core.ipynb #d36c36e1
+_ENERGY_CHECKED = weakref.WeakKeyDictionary()  # energy -> the row shapes it has been checked on
+
+def check_energy_output(E,              # the energy: callable x -> (B,), or (x, *args) -> (B,) for e.g. a time-conditioned energy
+                        x:torch.Tensor, # the caller's batch, (B, ...)
+                        *args,          # further inputs of the energy, e.g. the times t, (B,)
+                        e=None          # the energy's output on x if already computed; None evaluates E(x, *args) once per energy and row shape
+                       ):
+    "Raise a `DCDError` naming the energy's class, the expected `(B,)` and what it returned, unless `E(x)` has shape `(B,)`."
+    name, key = getattr(type(E), "__name__", "the energy"), tuple(x.shape[1:])
+    if e is None:
+        try:
+            if key in _ENERGY_CHECKED.get(E, ()): return
+        except TypeError: pass  # not weak-referenceable: check every time
+        try:
+            with torch.no_grad(): e = E(x, *args)
+        except DCDError as err: raise DCDError(f"{name} cannot take x of shape {tuple(x.shape)}: {err}") from None
+    if not isinstance(e, torch.Tensor) or tuple(e.shape) != (x.shape[0],):
+        got = f"shape {tuple(e.shape)}" if isinstance(e, torch.Tensor) else f"a {type(e).__name__}"
+        raise DCDError(f"{name} returned {got} for x of shape {tuple(x.shape)}; an energy must return shape ({x.shape[0]},) (one value per row)")
+    try: _ENERGY_CHECKED.setdefault(E, set()).add(key)
+    except TypeError: pass

@@ -9,7 +9,7 @@ __all__ = ['ESTIMATORS', 'STEP_FRACTION', 'RECOMMENDED', 'gaussian_dcd', 'poster
 # %% ../nbs/05_dcd.ipynb #290631e7
 import math
 import torch
-from .core import DCDError, check_batch, check_positive, check_int, loss_out
+from .core import DCDError, check_batch, check_positive, check_int, loss_out, check_energy_output
 from .energy import energy_grad, gaussian_kl
 from .samplers import langevin, mala
 from .diffusion import GaussianKernel, LangevinKernel
@@ -112,7 +112,7 @@ def dcd_loss(E,                    # the energy (nn.Module or callable x -> (B,)
              parts:bool=False      # return `core.loss_out(loss, E(x), contrast, accept=...)` instead of the scalar
             ):                     # a scalar whose θ-gradient estimates ∇θ DCD (or the dict)
     "Surrogate loss for diffusion contrastive divergence: data energy minus posterior contrast (+ optional energy penalty)."
-    x = check_batch(x); check_estimator(estimator)
+    x = check_batch(x); check_estimator(estimator); check_energy_output(E, x)
     ks = list(kernel) if isinstance(kernel, (list, tuple)) else [kernel]
     if not ks or not all(isinstance(k, GaussianKernel) for k in ks):
         hint = " (the Langevin kernel is θ-dependent: use cd.cd_loss for CD)" if any(isinstance(k, LangevinKernel) for k in ks) else ""

@@ -136,7 +136,7 @@ class TimeMLPEnergy(Energy):
                  depth:int=3,          # number of hidden layers
                  emb_dim:int=32,       # size of the time embedding (even)
                  max_freq:float=16.,   # largest frequency of the embedding of log σ
-                 data_std:float=1.,    # s_d in the input scaling c_in = 1/√(s_d² + σ²)
+                 data_std:float=1.,    # s_d in the input scaling c_in = 1/√(s_d² + σ²): the data's standard deviation (1 assumes unit-scale data; pass yours)
                  scale:str="sigma",    # output f/σ ('sigma'), f/σ² ('sigma2') or f ('none')
                  layout:str="add",     # 'add': x has its own first layer, γ added to every layer; 'concat': one MLP on [x, γ]
                 ):

@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['DATASETS', 'KNOWN_DENSITIES', 'MMD_BANDWIDTH', 'EVAL_LIM', 'EVAL_GRID', 'EVAL_SAMPLES', 'MMD_SAMPLES',
            'MMD_MALA_STEPS', 'sample_2d', 'plot_samples', 'log_density_2d', 'true_entropy_2d', 'DatasetEnergy',
-           'grid_points', 'grid_log_z', 'grid_log_density', 'nll_2d', 'kl_2d', 'mmd2', 'model_samples', 'plot_density',
-           'heldout_seed', 'toy_stream', 'check_eval_sizes', 'evaluate_2d']
+           'grid_points', 'grid_log_z', 'grid_log_density', 'data_lim', 'nll_2d', 'kl_2d', 'mmd2', 'model_samples',
+           'plot_density', 'heldout_seed', 'toy_stream', 'check_eval_sizes', 'evaluate_2d']
 
 # %% ../nbs/07_toy2d.ipynb #10767966
 import math, warnings
@@ -92,7 +92,7 @@ def sample_2d(name:str,  # one of `DATASETS`
 # %% ../nbs/07_toy2d.ipynb #cc4ed91b
 def plot_samples(x:torch.Tensor,   # points, shape (B, 2)
                  ax=None,          # a matplotlib Axes, or None for a new figure
-                 lim:float=4.5,    # the axes show [-lim, lim]^2
+                 lim:float=4.5,    # the axes show [-lim, lim]^2 (4.5: the toy sets')
                  title:str|None=None, # panel title
                  s:float=1.,       # marker size
                 ):
@@ -149,7 +149,7 @@ class DatasetEnergy(Energy):
     def forward(self, x, t=None): return -log_density_2d(self.name, x)
 
 # %% ../nbs/07_toy2d.ipynb #a43d60b0
-def grid_points(lim:float=4.5, # the box is [-lim, lim]^2
+def grid_points(lim:float=4.5, # the box is [-lim, lim]^2 (4.5: the toy sets')
                 n:int=256,     # cells per side
                 dtype=torch.float32, device=None,
                )->tuple:       # (centres (n,), points (n*n, 2)) with points[i*n + j] = (centres[j], centres[i])
@@ -164,7 +164,7 @@ def _energies(E, x, chunk=16384):
 
 # %% ../nbs/07_toy2d.ipynb #90d66d45
 def grid_log_z(E,               # an energy: callable x (B, 2) -> (B,)
-               lim:float=4.5,   # the box is [-lim, lim]^2
+               lim:float=4.5,   # the box is [-lim, lim]^2 (4.5: the toy sets')
                n:int=256,       # cells per side
                chunk:int=16384, # points per energy evaluation
               )->float:
@@ -174,7 +174,7 @@ def grid_log_z(E,               # an energy: callable x (B, 2) -> (B,)
     return float(torch.logsumexp(-_energies(E, pts, chunk).double(), 0)) + 2 * math.log(2 * lim / n)
 
 def grid_log_density(E,               # an energy: callable x (B, 2) -> (B,)
-                     lim:float=4.5,   # the box is [-lim, lim]^2
+                     lim:float=4.5,   # the box is [-lim, lim]^2 (4.5: the toy sets')
                      n:int=256,       # cells per side
                      chunk:int=16384, # points per energy evaluation
                     )->torch.Tensor:  # (n, n), float64, [i, j] = log p(x=c_j, y=c_i); sum(exp) * h^2 = 1
@@ -193,15 +193,33 @@ def _inside(x, lim, outside):
     if out: warnings.warn(f"nll_2d: {out} of {len(x)} points lie outside [-{lim}, {lim}]^2 and were clamped onto the box")
     return x.clamp(-lim, lim)
 
+def data_lim(x:torch.Tensor,   # points (N, 2)
+             margin:float=1.25  # the box's half-width over the data's largest |coordinate| (its 99.9th percentile)
+            )->float:           # lim, rounded up to two significant digits
+    "A box $[-\\text{lim},\\text{lim}]^2$ that holds the data with a margin: the `lim='auto'` of `nll_2d` and `plot_density`."
+    m = float(torch.quantile(check_batch(x, dim=2, ndim=2).detach().abs().amax(1).double().cpu(), 0.999)) * margin
+    if m <= 0: raise DCDError("the points are all at the origin: give lim explicitly")
+    e = 10 ** (math.floor(math.log10(m)) - 1)
+    return math.ceil(m / e) * e
+
+def _box(x, lim, who):
+    "Resolve lim ('auto': from x) and warn when the data fill a small corner of the box (the grid cannot resolve them)."
+    if lim == "auto": return data_lim(x)
+    lim = check_positive(lim, "lim"); span = float(x.detach().abs().max())
+    if span < lim / 8:
+        warnings.warn(f"{who}: the data lie within ±{span:.3g} of the {2 * lim:g}-wide box [-{lim:g}, {lim:g}]^2 (the toy sets' scale), so the "
+                      f"grid resolves them with a few cells; pass lim='auto' (here {data_lim(x):g}) or a lim of the data's scale")
+    return lim
+
 def nll_2d(E,                  # an energy: callable x (B, 2) -> (B,)
            x:torch.Tensor,     # held-out data, shape (N, 2)
-           lim:float=4.5,      # the box [-lim, lim]^2 on which p_theta is normalised
+           lim=4.5,            # the box [-lim, lim]^2 on which p_theta is normalised (4.5 fits the toy sets); 'auto': `data_lim(x)`
            n:int=256,          # grid cells per side
            outside:str='clamp',# points outside the box: 'clamp' onto it (with a warning) or 'error'
            chunk:int=16384,    # points per energy evaluation
           )->float:            # mean -log p_theta(x) in nats
     "Mean negative log-likelihood of `x` under $p_\\theta\\propto e^{-E}$ normalised on an $n\\times n$ grid over the box."
-    x = check_batch(x, dim=2, ndim=2); lim = check_positive(lim, "lim")
+    x = check_batch(x, dim=2, ndim=2); lim = _box(x, lim, "nll_2d")
     dtype, device = module_place(E, x)
     e = _energies(E, _inside(x, lim, outside).to(dtype=dtype, device=device), chunk)
     return float(e.double().mean()) + grid_log_z(E, lim, n, chunk)
@@ -209,7 +227,7 @@ def nll_2d(E,                  # an energy: callable x (B, 2) -> (B,)
 # %% ../nbs/07_toy2d.ipynb #4b54adda
 def kl_2d(E,                  # the model energy: callable x (B, 2) -> (B,)
           target='8gaussians',# a name in `KNOWN_DENSITIES`, or a callable log-density x (B, 2) -> (B,)
-          lim:float=4.5,      # the box [-lim, lim]^2
+          lim:float=4.5,      # the box [-lim, lim]^2 (4.5 fits the toy sets; give your data's box: a warning says when it misses target mass)
           n:int=256,          # grid cells per side
           chunk:int=16384,    # points per energy evaluation
          )->float:            # KL(p_d || p_theta) in nats
@@ -262,9 +280,9 @@ def mmd2(x:torch.Tensor,      # first sample, shape (m, d), m >= 2
 def model_samples(E,                  # the model energy: callable x (B, 2) -> (B,)
                   n:int,              # number of samples (independent chains)
                   n_steps:int=500,    # MALA steps per chain
-                  step_size:float=0.01, # MALA step size h (proposal std sqrt(2h))
+                  step_size:float=0.01, # MALA step size h (proposal std sqrt(2h)); 0.01 suits the toy sets' scale
                   seed:int=0,         # seed of the uniform start and the chains
-                  lim:float=4.5,      # chains start uniform on [-lim, lim]^2
+                  lim:float=4.5,      # chains start uniform on [-lim, lim]^2 (4.5: the toy sets' box)
                  )->tuple:            # (samples (n, 2) detached, acceptance rate)
     "Samples of $p_\\theta\\propto e^{-E}$: `n` MALA chains from uniform noise on the box; returns (x, acceptance rate)."
     n, seed, lim = check_int(n, "n", 1), check_int(seed, "seed", 0), check_positive(lim, "lim")
@@ -278,7 +296,7 @@ def model_samples(E,                  # the model energy: callable x (B, 2) -> (
 # %% ../nbs/07_toy2d.ipynb #d2c93504
 def plot_density(E,              # the model energy: callable x (B, 2) -> (B,)
                  data=None,      # optional data (N, 2): its histogram is drawn in a second panel
-                 lim:float=4.5,  # the box [-lim, lim]^2
+                 lim=4.5,        # the box [-lim, lim]^2 (4.5 fits the toy sets); 'auto': `data_lim(data)`
                  n:int=200,      # grid cells (and histogram bins) per side
                  ax=None,        # an Axes (or two when `data` is given); None for a new figure
                  title:str='model density', # title of the density panel
@@ -287,6 +305,8 @@ def plot_density(E,              # the model energy: callable x (B, 2) -> (B,)
     if ax is None: _, ax = plt.subplots(1, 1 if data is None else 2, figsize=(3 if data is None else 6, 3), dpi=80)
     axs = list(np.atleast_1d(ax))
     if len(axs) != (1 if data is None else 2): raise DCDError("plot_density needs one Axes, or two when data is given")
+    if lim == "auto" and data is None: raise DCDError("lim='auto' reads the box from data: pass data, or a number")
+    lim = check_positive(lim, "lim") if data is None else _box(check_batch(data, dim=2, ndim=2), lim, "plot_density")
     ext = (-lim, lim, -lim, lim)
     axs[0].imshow(grid_log_density(E, lim, n).exp().cpu().numpy(), origin='lower', extent=ext, cmap='viridis')
     axs[0].set_title(title, fontsize=9)
