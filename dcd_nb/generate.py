@@ -19,7 +19,7 @@ import torch.nn as nn
 with warnings.catch_warnings():  # tqdm.auto warns when ipywidgets is missing, then falls back to the text bar
     warnings.simplefilter("ignore")
     from tqdm.auto import tqdm
-from .core import DCDError, check_batch, check_positive, check_int, check_finite, loss_out, module_place
+from .core import DCDError, check_batch, check_positive, check_int, check_finite, loss_out, module_place, check_energy_output
 from .energy import Energy, GaussianEnergy, energy_grad
 from .samplers import langevin, mala, annealed_langevin
 from .diffusion import GaussianKernel, VE, VP, ve_sigmas, vp_alpha_bars
@@ -211,6 +211,7 @@ def multilevel_dcd_loss(E,                   # a time-dependent energy, callable
                        ):                    # a scalar whose θ-gradient estimates ∇θ Σ_ℓ w_ℓ DCD_ℓ (or the dict)
     "Multi-level DCD: per row a random level ℓ, the data diffused to it, and the DCD contrast with the adjacent kernel $k_\\ell$."
     lad, x = as_ladder(ladder), check_batch(x)
+    check_energy_output(E, x, torch.full((len(x),), lad.times[0], dtype=x.dtype, device=x.device))
     check_estimator(estimator)
     if init not in INITS: raise DCDError(f"init must be 'data' or 'noisy', got {init!r}")
     if estimator in STEP_FRACTION: n_steps = check_int(n_steps, "n_steps", minimum=1)
@@ -237,6 +238,7 @@ def multilevel_dsm_loss(E,                   # a time-dependent energy, callable
                        ):                    # scalar: Σ_ℓ w_ℓ ½E‖b_ℓ s_θ(x_ℓ, t_ℓ) + ε‖² (one random level per row), or the dict
     "NCSN-style denoising score matching over the levels of a ladder (the $b_\\ell^2$-weighted DSM of `baselines.dsm_loss` per level)."
     lad, x = as_ladder(ladder), check_batch(x)
+    check_energy_output(E, x, torch.full((len(x),), lad.times[0], dtype=x.dtype, device=x.device))
     w, lev = level_weights(lad, weighting) * len(lad), _level_rows(len(x), len(lad), x.device)
     total, e_pos = x.new_zeros(()), 0.
     for l in lev.unique().tolist():
@@ -258,6 +260,7 @@ def multilevel_cd_loss(E,                   # a time-dependent energy, callable 
                       ):
     "Multi-level CD-K: per row a random level ℓ, the data diffused to it, and `cd_loss` on $E(\\cdot,t_\\ell)$ from there."
     lad, x = as_ladder(ladder), check_batch(x)
+    check_energy_output(E, x, torch.full((len(x),), lad.times[0], dtype=x.dtype, device=x.device))
     c = check_positive(step_fraction, "step_fraction")
     w, lev = level_weights(lad, weighting) * len(lad), torch.randint(len(lad), (len(x),), device=x.device)
     total, e_pos, e_neg = x.new_zeros(()), 0., 0.
@@ -301,7 +304,8 @@ def continuous_dsm_loss(E,                    # a time-dependent energy (x, t) -
                         parts:bool=False      # return `core.loss_out(loss, E(x_σ))` instead of the scalar
                        ):                     # scalar: E ½‖ε - σ∇E(x+σε, σ)‖² over rows and their levels
     "Denoising score matching with one continuous level per row and one network call per batch."
-    x = check_batch(x); s = sample_sigmas(len(x), sigma_min, sigma_max, dist, device=x.device, dtype=x.dtype)
+    x = check_batch(x); check_energy_output(E, x, torch.full((len(x),), float(sigma_min), dtype=x.dtype, device=x.device))
+    s = sample_sigmas(len(x), sigma_min, sigma_max, dist, device=x.device, dtype=x.dtype)
     eps = torch.randn_like(x)
     e, g = energy_grad(E, (x.detach() + _per_row(s, x) * eps).requires_grad_(True), s, create_graph=True)
     loss = 0.5 * (eps - _per_row(s, x) * g).flatten(1).pow(2).sum(1).mean()
@@ -318,7 +322,8 @@ def continuous_dcd_loss(E,                    # a time-dependent energy (x, t) -
                         parts:bool=False      # return `core.loss_out(loss, e_pos, e_neg)` instead of the scalar
                        ):                     # scalar whose θ-gradient estimates the σ²-weighted multi-level DCD gradient
     "Multi-level DCD with one continuous level per row: the antithetic unadjusted pair of `antithetic_contrast`, batched."
-    x = check_batch(x); s = sample_sigmas(len(x), sigma_min, sigma_max, dist, device=x.device, dtype=x.dtype)
+    x = check_batch(x); check_energy_output(E, x, torch.full((len(x),), float(sigma_min), dtype=x.dtype, device=x.device))
+    s = sample_sigmas(len(x), sigma_min, sigma_max, dist, device=x.device, dtype=x.dtype)
     tau = check_positive(kernel_ratio, "kernel_ratio") * _per_row(s, x)
     h = check_positive(step_fraction, "step_fraction") * tau**2
     xs = (x + _per_row(s, x) * torch.randn_like(x)).detach()        # the level's clean point
@@ -339,7 +344,8 @@ def continuous_cd_loss(E,                    # a time-dependent energy (x, t) ->
                        parts:bool=False      # return `core.loss_out(loss, e_pos, e_neg)` instead of the scalar
                       ):                     # scalar: mean E(x_σ, σ) - E(x_K, σ), the chains detached (CD's dropped term)
     "Multi-level CD-K with one continuous level per row: K unadjusted Langevin steps on $E(\\cdot,\\sigma)$ from $x_\\sigma$, batched."
-    x = check_batch(x); s = sample_sigmas(len(x), sigma_min, sigma_max, dist, device=x.device, dtype=x.dtype)
+    x = check_batch(x); check_energy_output(E, x, torch.full((len(x),), float(sigma_min), dtype=x.dtype, device=x.device))
+    s = sample_sigmas(len(x), sigma_min, sigma_max, dist, device=x.device, dtype=x.dtype)
     h = check_positive(step_fraction, "step_fraction") * _per_row(s, x)**2
     xs = (x + _per_row(s, x) * torch.randn_like(x)).detach(); z = xs
     for _ in range(check_int(n_steps, "n_steps", minimum=1)): z = z - h * energy_grad(E, z, s)[1] + (2 * h).sqrt() * torch.randn_like(z)
