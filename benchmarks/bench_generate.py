@@ -12,17 +12,9 @@ of a mode's share from 1/8; and the relative score error per level against the e
     python benchmarks/bench_generate.py                   # the ablation at 60 s and the methods at 60 s and 120 s (about 25 CPU-min)
     python benchmarks/bench_generate.py --only ablation   # one part (the committed JSON: both parts, in two processes)
 
-The CPU configuration on images (Fashion-MNIST padded to 32x32, on [-1, 1]; a TimeUNetEnergy of width 8; a VE ladder
-sigma = 0.01 -> 20 with 11 values; batch 32; Adam lr 1e-3, gradient clip 1, EMA 0.999; a CPU-seconds budget per method;
-1,000 samples by annealed Langevin, 10 steps per level and Tweedie's last step; FID and KID against the first 5,000 test
-images with the standard Inception features), one method per process so two can share the machine:
+The image study lives in benchmarks/bench_images.py.
 
-    python benchmarks/bench_generate.py --images dcd --budget 720
-    python benchmarks/bench_generate.py --images dsm --budget 720
-    python benchmarks/bench_generate.py --images cd --budget 720
-
-Prints markdown tables with the machine, versions and seed; writes benchmarks/results/generate_2d.json (2D) and
-benchmarks/results/generate_cpu/{method}.json plus {method}_samples.pt (uint8, (N, 1, 32, 32)) for images.
+Prints markdown tables with the machine, versions and seed; writes benchmarks/results/generate_2d.json.
 """
 import argparse, functools, json, math, os, sys, time
 import numpy as np
@@ -34,11 +26,9 @@ from dcd_nb.diffusion import ve_sigmas
 from dcd_nb.generate import (NoiseLadder, multilevel_dcd_loss, multilevel_dsm_loss, recovery_sample, mode_coverage,
                              eight_gaussians_modes)
 from dcd_nb.train import fit
-from dcd_nb.images import fashion_mnist, TimeUNetEnergy
 from dcd_nb.generate import multilevel_cd_loss
 from dcd_nb.core import machine_info   # the same machine record as the 2D study
 from cpu_clock import use_cpu_clock   # this script's folder is on sys.path
-from dcd_nb.generate import annealed_sample, inception_features, load_inception, fid_from_features, kid_from_features
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "results", "generate_2d.json")
@@ -101,58 +91,6 @@ def run(energy_kw, loss, budget, seed):
                 shares=[round(v, 4) for v in shares.tolist()], score_err=[round(v, 4) for v in score_errors(Ee, lad, seed)],
                 diverged=h["diverged"], samples=np.round(xs[:KEEP].numpy(), 3).tolist())
 
-IMG = dict(size=32, ch=8, sigma_min=0.01, sigma_max=20., values=11, batch_size=32, lr=1e-3, grad_clip=1., ema=0.999,
-           n_samples=1000, steps_each=10, step_lr_fraction=0.5, n_ref=5000, cd_k=20, cd_step_fraction=0.1)
-IMG_DIR = os.path.join(HERE, "results", "generate_cpu")
-
-def image_loss(method, lad):
-    if method == "dcd": return functools.partial(multilevel_dcd_loss, ladder=lad, parts=True)
-    if method == "dsm": return functools.partial(multilevel_dsm_loss, ladder=lad)
-    return functools.partial(multilevel_cd, lad=lad, n_steps=IMG["cd_k"], step_fraction=IMG["cd_step_fraction"])
-
-def ref_features(model, n_ref):
-    "Inception features of the first n_ref Fashion-MNIST test images (32x32, [0, 1]), cached in the temp folder."
-    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"dcd_fm_ref_{n_ref}_{IMG['size']}.pt")
-    if os.path.exists(path): return torch.load(path)
-    x = fashion_mnist("test", scale="01", size=IMG["size"]).tensors[0][:n_ref]
-    f = inception_features(x, model, progress=True); torch.save(f, path); return f
-
-def run_images(method, budget, seed, out_dir=IMG_DIR):
-    "Train one method for `budget` CPU seconds, sample, score, write {method}.json and {method}_samples.pt."
-    lad = NoiseLadder(ve_sigmas(IMG["sigma_min"], IMG["sigma_max"], IMG["values"]))
-    x_tr = fashion_mnist("train", scale="pm1", size=IMG["size"]).tensors[0]
-    set_seed(seed); E = TimeUNetEnergy(1, IMG["ch"], IMG["size"])
-    D = x_tr[0].numel()
-    t0 = time.process_time()
-    h = fit(E, image_loss(method, lad), x_tr, steps=10**8, lr=IMG["lr"], batch_size=IMG["batch_size"], seed=seed, ema=IMG["ema"],
-            grad_clip=IMG["grad_clip"], progress=False, time_limit=budget, max_gap=50. * D, max_energy=500. * D)
-    train_s = time.process_time() - t0
-    Ee = h.ema.eval().requires_grad_(False)
-    set_seed(seed + 1); t1 = time.process_time(); xs, nfe = [], 0
-    for i in range(0, IMG["n_samples"], 250):
-        xb, nfe = annealed_sample(Ee, lad, min(250, IMG["n_samples"] - i), (1, IMG["size"], IMG["size"]), n_steps_each=IMG["steps_each"],
-                                  step_lr=IMG["step_lr_fraction"] * IMG["sigma_min"]**2, progress=True)
-        xs.append(xb); print(f"  {method}: sampled {i + len(xb)} of {IMG['n_samples']}", flush=True)
-    x01 = ((torch.cat(xs) + 1) / 2).clamp(0, 1).nan_to_num(0.5)
-    sample_s = time.process_time() - t1
-    os.makedirs(out_dir, exist_ok=True)
-    torch.save((x01 * 255).round().to(torch.uint8), os.path.join(out_dir, f"{method}_samples.pt"))
-    t2 = time.process_time(); model = load_inception()
-    f_ref, f_gen = ref_features(model, IMG["n_ref"]), inception_features(x01, model, progress=True)
-    km, ks = kid_from_features(f_gen, f_ref, 100, min(1000, len(f_gen)), torch.Generator().manual_seed(seed))
-    loss = np.asarray(h["loss"], float); k = max(1, len(loss) // 50)
-    res = dict(method=method, budget_cpu_s=budget, train_cpu_s=round(train_s, 1), steps=len(loss), diverged=h["diverged"],
-               sec_per_step=round(train_s / max(len(loss), 1), 3), images_per_cpu_s=round(IMG["batch_size"] * len(loss) / train_s, 1),
-               loss_curve=[round(float(v), 4) for v in loss[: len(loss) // k * k].reshape(-1, k).mean(1)],
-               nfe=nfe, sample_cpu_s=round(sample_s, 1), fid=round(fid_from_features(f_gen, f_ref), 2), kid=round(km, 4), kid_std=round(ks, 4),
-               n_gen=len(f_gen), n_ref=len(f_ref), score_cpu_s=round(time.process_time() - t2, 1),
-               settings=IMG, seed=seed, machine=machine_info(), load_avg_1min=round(os.getloadavg()[0], 2),
-               command=f"python benchmarks/bench_generate.py --images {method} --budget {budget:g} --seed {seed}")
-    with open(os.path.join(out_dir, f"{method}.json"), "w") as f: json.dump(res, f, indent=1)
-    print(f"{method}: {res['steps']} steps in {train_s:.0f} CPU s, FID {res['fid']:.1f}, KID {res['kid']:.4f} ± {res['kid_std']:.4f} "
-          f"({res['n_gen']} samples vs {res['n_ref']} test images)", flush=True)
-    return res
-
 def table(rows, keys):
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     for r in rows: lines.append("| " + " | ".join(str(r.get(k, "")) for k in keys) + " |")
@@ -164,8 +102,6 @@ def main(argv=None):
     p.add_argument("--ablation-budget", type=float, default=60., help="training seconds per ablation row")
     p.add_argument("--only", choices=("ablation", "methods"), default=None)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--images", choices=("dcd", "dsm", "cd"), default=None, help="the image CPU configuration for one method")
-    p.add_argument("--budget", type=float, default=720., help="--images: training CPU seconds")
     p.add_argument("--out", default=OUT)
     a = p.parse_args(argv)
     torch.set_num_threads(1)
@@ -173,8 +109,6 @@ def main(argv=None):
     res = dict(protocol=dict(dataset="8gaussians", ladder=LADDER, train=TRAIN, n_samples=N_SAMPLES, sampler=f"recovery, MALA {SAMPLE_STEPS} steps per level",
                              seed=a.seed, data_within_2std=1 - math.exp(-2), budget_clock="process CPU seconds, one thread"),
                machine=machine_info(), command="python benchmarks/bench_generate.py " + " ".join(sys.argv[1:] if argv is None else argv))
-    if a.images:
-        run_images(a.images, a.budget, a.seed); return
     print(f"machine: {res['machine']['cpu']}, {res['machine']['cores']} cores, torch {torch.__version__} ({torch.get_num_threads()} thread), seed {a.seed}")
     if a.only in (None, "ablation"):
         res["ablation"] = {}

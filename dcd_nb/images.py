@@ -427,7 +427,7 @@ def image_data(dataset:str="fashion-mnist", # 'fashion-mnist' or 'folder'
     if dataset == "fashion-mnist":
         tr = fashion_mnist("train", root=data_dir, scale="pm1", size=size).tensors[0]
         ref = fashion_mnist("test", root=data_dir, scale="01", size=size).tensors[0][:n_ref]
-        desc = f"Fashion-MNIST test split, first {len(ref)} images, {size}x{size} ({'28x28 padded' if size >= 28 else 'resized'}), 1 channel"
+        desc = f"Fashion-MNIST test split, first {len(ref)} images, {size}x{size} ({'the original size' if size == 28 else '28x28 padded' if size > 28 else 'resized'}), 1 channel"
         return (tr if max_images is None else tr[:max_images]), ref, desc
     if dataset != "folder": raise DCDError(f"dataset must be one of {', '.join(DATASETS_IMG)}, got {dataset!r}")
     if data_dir is None: raise DCDError("--dataset folder needs --data-dir PATH (a folder of images, e.g. CelebA's img_align_celeba)")

@@ -1,0 +1,174 @@
+"""Fashion-MNIST generation on a CPU: the image recipe of `dcd_train generate`, trained by DCD, DSM and CD at equal CPU time,
+sampled by the probability-flow ODE, and scored by a domain classifier and Inception.
+
+The recipe (RECIPE below): 28x28 images on [-1, 1]; a TimeUNetEnergy of width 16; one continuous noise level per row,
+log-uniform on [0.01, 20]; batch 64, Adam lr 1e-3, gradient clip 1, EMA 0.999; a budget in CPU seconds of one thread (the
+process's CPU time, so runs sharing the machine get the same compute). Per method:
+    DSM: `continuous_dsm_loss`; DCD: `continuous_dcd_loss` (kernel tau = sigma, one antithetic unadjusted pair, h = 0.01 tau^2);
+    CD: `continuous_cd_loss` (5 Langevin steps, h = 0.1 sigma^2).
+Samples: 1,000 by Heun on EDM's schedule (18 levels, 35 network evaluations each). Scores: the domain classifier of
+dcd_nb.metrics (class coverage, confidence, Frechet distance in its features, with calibration rows); FID and KID with the
+standard Inception features against the first 5,000 test images; the nearest training image of 8 samples. The learning curve
+is the held-out denoising loss per noise level of the EMA weights at each stop, a score that needs no sampler.
+
+    python benchmarks/bench_images.py train dcd --budget 1800          # about 30 CPU-minutes; checkpoints under runs/bench_images
+    python benchmarks/bench_images.py score dcd --budget 1800          # sample, score, write benchmarks/results/images/dcd.json
+    python benchmarks/bench_images.py samplers dcd --budget 1800       # the sampler table on that energy
+
+Prints markdown tables with the machine, versions and seed.
+"""
+import argparse, json, math, os, time
+import numpy as np
+import torch
+from dcd_nb.core import set_seed, machine_info, write_atomic
+from dcd_nb.images import TimeUNetEnergy, fashion_mnist
+from dcd_nb.denoise import train_checkpoints
+from dcd_nb.generate import (continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images,
+                             load_inception, inception_features, fid_from_features, kid_from_features)
+from dcd_nb.metrics import load_classifier, classifier_outputs, classifier_scores, calibration_rows, nearest_train, N_REF
+from cpu_clock import use_cpu_clock   # this script's folder is on sys.path
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+OUT_DIR = os.path.join(HERE, "results", "images")
+RUN_DIR = os.path.join(ROOT, "runs", "bench_images")
+RECIPE = dict(size=28, ch=16, batch_size=64, lr=1e-3, grad_clip=1., ema=0.999, sigma_min=0.01, sigma_max=20., dist="loguniform",
+              sampler="heun", sampler_steps=18, n_samples=1000, n_ref=N_REF)
+METHODS = dict(dsm=(continuous_dsm_loss, {}), dcd=(continuous_dcd_loss, dict(kernel_ratio=1., step_fraction=0.01)),
+               cd=(continuous_cd_loss, dict(n_steps=5, step_fraction=0.1)))
+STOPS = (150, 300, 600, 900, 1200, 1500, 1800)   # CPU seconds at which the EMA weights are kept (the learning curve)
+CURVE_SIGMAS = (0.02, 0.05, 0.1, 0.2, 0.5, 1., 2., 5.)
+CURVE_IMAGES = slice(6000, 6500)                 # held-out test images for the learning curve (outside the FID/KID reference and calibration)
+
+def loss_of(method):
+    f, kw = METHODS[method]
+    def loss(E, x): return f(E, x, RECIPE["sigma_min"], RECIPE["sigma_max"], RECIPE["dist"], parts=True, **kw)
+    loss.name = f"{f.__name__}({', '.join(f'{k}={v}' for k, v in kw.items())})"
+    return loss
+
+def snap_path(method, seed, t): return os.path.join(RUN_DIR, f"{method}_s{seed}_t{int(t)}.pt")
+
+def train(method, budget, seed):
+    "Train one method; keep the EMA weights at each stop."
+    os.makedirs(RUN_DIR, exist_ok=True)
+    x = fashion_mnist("train", scale="pm1", size=RECIPE["size"]).tensors[0]
+    set_seed(seed); E = TimeUNetEnergy(1, RECIPE["ch"], RECIPE["size"]); D = x[0].numel()
+    stops = [t for t in STOPS if t < budget] + [budget]
+    ck = os.path.join(RUN_DIR, f"{method}_s{seed}.ckpt")
+    for t, h in train_checkpoints(E, loss_of(method), x, stops, ck, lr=RECIPE["lr"], batch_size=RECIPE["batch_size"], seed=seed,
+                                  ema=RECIPE["ema"], grad_clip=RECIPE["grad_clip"], progress=False, max_gap=50. * D, max_energy=500. * D):
+        torch.save(dict(ema=h.ema.state_dict(), hparams=E.hparams, t=t, steps=len(h["loss"]), train_cpu_s=sum(h["sec"]),
+                        loss=h["loss"], diverged=h["diverged"]), snap_path(method, seed, t))
+        print(f"{method}: {t:g} CPU s, {len(h['loss'])} steps, loss {np.mean(h['loss'][-50:]):.4f}", flush=True)
+
+def load_snap(method, seed, t):
+    s = torch.load(snap_path(method, seed, t), weights_only=False)
+    E = TimeUNetEnergy(**s["hparams"]); E.load_state_dict(s["ema"])
+    return E.eval().requires_grad_(False), s
+
+def heldout_dsm(E, seed=0):
+    "Held-out denoising loss ½E‖ε - σ∇E(x+σε, σ)‖²/D at each of CURVE_SIGMAS (fixed noise draws): lower is a better score."
+    x = fashion_mnist("test", scale="pm1", size=RECIPE["size"]).tensors[0][CURVE_IMAGES]
+    g, out = torch.Generator().manual_seed(seed), []
+    for s in CURVE_SIGMAS:
+        eps = torch.randn(x.shape, generator=g)
+        y = (x + s * eps).requires_grad_(True)
+        grad, = torch.autograd.grad(E(y, s).sum(), y)
+        out.append(round(0.5 * (eps - s * grad).flatten(1).pow(2).sum(1).mean().item() / x[0].numel(), 5))
+    return out
+
+def to01(x): return ((x + 1) / 2).clamp(0, 1).nan_to_num(0.5)
+
+_INC = {}
+def inception_scores(x01, seed):
+    "FID and KID against the first N_REF test images (their features cached in the temp folder; a process computing them holds a lock)."
+    if "m" not in _INC: _INC["m"] = load_inception()
+    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"dcd_fm_ref_{N_REF}_28.pt")
+    while os.path.exists(path + ".lock"): time.sleep(5)   # another run is computing them
+    if os.path.exists(path): f_ref = torch.load(path)
+    else:
+        open(path + ".lock", "w").close()
+        try: f_ref = inception_features(fashion_mnist("test").tensors[0][:N_REF], _INC["m"], progress=True); write_atomic(path, lambda tmp: torch.save(f_ref, tmp))
+        finally: os.remove(path + ".lock")
+    f = inception_features(x01, _INC["m"])
+    km, ks = kid_from_features(f, f_ref, 100, min(1000, len(f)), torch.Generator().manual_seed(seed))
+    return dict(fid=round(fid_from_features(f, f_ref), 2), kid=round(km, 4), kid_std=round(ks, 4))
+
+def draw(E, sampler, steps, n, seed):
+    set_seed(seed + 1); t0 = time.process_time()
+    lad = NoiseLadder([RECIPE["sigma_min"], RECIPE["sigma_max"]]) if sampler in ("heun", "euler", "pc") else \
+          NoiseLadder(torch.logspace(math.log10(RECIPE["sigma_min"]), math.log10(RECIPE["sigma_max"]), 11).tolist())
+    x, nfe = sample_images(E, lad, sampler, n, (1, RECIPE["size"], RECIPE["size"]), steps, batch=250)
+    return to01(x), nfe, time.process_time() - t0
+
+def score(method, budget, seed):
+    "Sample the final EMA weights, score them, add the learning curve, write the result JSON and the uint8 samples."
+    E, s = load_snap(method, seed, budget)
+    x01, nfe, sample_s = draw(E, RECIPE["sampler"], RECIPE["sampler_steps"], RECIPE["n_samples"], seed)
+    clf = load_classifier()
+    f_ref = classifier_outputs(fashion_mnist("test").tensors[0][:N_REF], clf)[0]
+    res = dict(method=method, loss=loss_of(method).name, budget_cpu_s=budget, train_cpu_s=round(s["train_cpu_s"], 1), steps=s["steps"],
+               diverged=s["diverged"], sec_per_step=round(s["train_cpu_s"] / s["steps"], 3),
+               images_seen=s["steps"] * RECIPE["batch_size"], sampler=RECIPE["sampler"], nfe=nfe, sample_cpu_s=round(sample_s, 1),
+               classifier=classifier_scores(x01, f_ref, clf))
+    xtr = fashion_mnist("train").tensors[0]
+    idx, d = nearest_train(x01[:8], xtr)
+    res["nearest"] = dict(train_index=idx.tolist(), distance=[round(v, 3) for v in d.tolist()])
+    stops = [t for t in STOPS if t < budget] + [budget]
+    res["curve"] = dict(sigmas=CURVE_SIGMAS, rows=[dict(t=t, steps=load_snap(method, seed, t)[1]["steps"], heldout_dsm=heldout_dsm(load_snap(method, seed, t)[0]))
+                                                   for t in stops if os.path.exists(snap_path(method, seed, t))])
+    loss = np.asarray(s["loss"], float); k = max(1, len(loss) // 50)
+    res["loss_curve"] = [round(float(v), 4) for v in loss[: len(loss) // k * k].reshape(-1, k).mean(1)]
+    res.update(inception_scores(x01, seed))
+    res.update(recipe=RECIPE, seed=seed, machine=machine_info(), load_avg_1min=round(os.getloadavg()[0], 2),
+               command=f"python benchmarks/bench_images.py train {method} --budget {budget:g} --seed {seed} && "
+                       f"python benchmarks/bench_images.py score {method} --budget {budget:g} --seed {seed}")
+    os.makedirs(OUT_DIR, exist_ok=True)
+    torch.save((x01 * 255).round().to(torch.uint8), os.path.join(OUT_DIR, f"{method}_samples.pt"))
+    write_atomic(os.path.join(OUT_DIR, f"{method}.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
+    c = res["classifier"]
+    print(f"{method}: {res['steps']} steps; classes {c['classes']}, confidence {c['mean_conf']}, Frechet {c['frechet']}; "
+          f"FID {res['fid']}, KID {res['kid']} ± {res['kid_std']}", flush=True)
+    return res
+
+SAMPLER_GRID = {"heun": (6, 10, 18, 40), "euler": (11, 19, 35, 79), "pc": (6, 10, 18, 40), "annealed": (1, 2, 3, 8),   # NFE about 11, 19, 35, 79
+                "recovery": (1, 2, 7)}   # 10 levels of MALA with K steps: NFE 21, 31, 81
+
+def samplers(method, budget, seed, n=250, with_fid=False):
+    "Each sampler at three or four NFE values on the same trained energy: classifier scores (and FID/KID with `with_fid`) of n samples."
+    E, _ = load_snap(method, seed, budget)
+    clf = load_classifier(); f_ref = classifier_outputs(fashion_mnist("test").tensors[0][:N_REF], clf)[0]
+    rows = []
+    for name, grid in SAMPLER_GRID.items():
+        for steps in grid:
+            x01, nfe, secs = draw(E, name, steps, n, seed)
+            c = classifier_scores(x01, f_ref, clf)
+            rows.append(dict(sampler=name, steps=steps, nfe=nfe, sample_cpu_s=round(secs, 1), classes=c["classes"], mean_conf=c["mean_conf"],
+                             frechet=c["frechet"], **(inception_scores(x01, seed) if with_fid else {})))
+            print(rows[-1], flush=True)
+    res = dict(method=method, budget_cpu_s=budget, n=n, rows=rows, fid=with_fid, calibration=calibration_rows(n, clf), recipe=RECIPE, seed=seed,
+               machine=machine_info(), command=f"python benchmarks/bench_images.py samplers {method} --budget {budget:g} --seed {seed}")
+    os.makedirs(OUT_DIR, exist_ok=True)
+    write_atomic(os.path.join(OUT_DIR, f"samplers_{method}.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
+    return res
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("what", choices=("train", "score", "samplers", "calibration"))
+    p.add_argument("method", choices=tuple(METHODS) + ("all",), nargs="?", default="all")
+    p.add_argument("--budget", type=float, default=1800.)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    torch.set_num_threads(1); use_cpu_clock()
+    m = machine_info()
+    print(f"machine: {m['cpu']}, {m['cores']} cores, torch {torch.__version__} (1 thread), seed {a.seed}", flush=True)
+    if a.what == "calibration":
+        rows = calibration_rows(RECIPE["n_samples"])
+        write_atomic(os.path.join(OUT_DIR, "calibration.json"), lambda tmp: json.dump(dict(n=RECIPE["n_samples"], n_ref=N_REF, rows=rows, machine=m), open(tmp, "w"), indent=1))
+        print("| set | classes | confidence | Fréchet |\n|---|---|---|---|")
+        for k, v in rows.items(): print(f"| {k} | {v['classes']} | {v['mean_conf']} | {v['frechet']} |")
+        return
+    for meth in (METHODS if a.method == "all" else (a.method,)):
+        {"train": train, "score": score, "samplers": samplers}[a.what](meth, a.budget, a.seed)
+
+if __name__ == "__main__": main()
