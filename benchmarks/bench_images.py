@@ -77,6 +77,11 @@ def heldout_dsm(E, seed=0):
         out.append(round(0.5 * (eps - s * grad).flatten(1).pow(2).sum(1).mean().item() / x[0].numel(), 5))
     return out
 
+def curve_row(method, seed, t):
+    "The learning curve's point at stop t: steps trained and the held-out denoising loss per level (each snapshot loaded once)."
+    E, snap = load_snap(method, seed, t)
+    return dict(t=t, steps=snap["steps"], heldout_dsm=heldout_dsm(E))
+
 def to01(x): return ((x + 1) / 2).clamp(0, 1).nan_to_num(0.5)
 
 _INC = {}
@@ -115,8 +120,7 @@ def score(method, budget, seed):
     idx, d = nearest_train(x01[:8], xtr)
     res["nearest"] = dict(train_index=idx.tolist(), distance=[round(v, 3) for v in d.tolist()])
     stops = [t for t in STOPS if t < budget] + [budget]
-    res["curve"] = dict(sigmas=CURVE_SIGMAS, rows=[dict(t=t, steps=load_snap(method, seed, t)[1]["steps"], heldout_dsm=heldout_dsm(load_snap(method, seed, t)[0]))
-                                                   for t in stops if os.path.exists(snap_path(method, seed, t))])
+    res["curve"] = dict(sigmas=CURVE_SIGMAS, rows=[curve_row(method, seed, t) for t in stops if os.path.exists(snap_path(method, seed, t))])
     loss = np.asarray(s["loss"], float); k = max(1, len(loss) // 50)
     res["loss_curve"] = [round(float(v), 4) for v in loss[: len(loss) // k * k].reshape(-1, k).mean(1)]
     res.update(inception_scores(x01, seed))
