@@ -14,6 +14,8 @@ is the held-out denoising loss per noise level of the EMA weights at each stop, 
     python benchmarks/bench_images.py train dcd --budget 1800          # about 30 CPU-minutes; checkpoints under runs/bench_images
     python benchmarks/bench_images.py score dcd --budget 1800          # sample, score, write benchmarks/results/images/dcd.json
     python benchmarks/bench_images.py samplers dcd --budget 1800       # the sampler table on that energy
+    python benchmarks/bench_images.py train dcd --budget 600 --set dist=lognormal   # a lever: one recipe entry changed (own run names)
+    python benchmarks/bench_images.py quick dcd --budget 600 --set dist=lognormal   # its row of the levers table (250 samples)
 
 Prints markdown tables with the machine, versions and seed.
 """
@@ -46,7 +48,21 @@ def loss_of(method):
     loss.name = f"{f.__name__}({', '.join(f'{k}={v}' for k, v in kw.items())})"
     return loss
 
-def snap_path(method, seed, t): return os.path.join(RUN_DIR, f"{method}_s{seed}_t{int(t)}.pt")
+TAG, SET_ARGS = "", ""   # a lever's name (`--set`): its runs and results are kept apart from the recipe's
+
+def snap_path(method, seed, t): return os.path.join(RUN_DIR, f"{method}{TAG}_s{seed}_t{int(t)}.pt")
+
+def set_lever(pairs):
+    "Change RECIPE entries for one lever (`--set dist=lognormal`); its snapshots and results carry the change in their names."
+    global TAG, SET_ARGS
+    if pairs: SET_ARGS = " --set " + " ".join(pairs)
+    for kv in pairs:
+        k, v = kv.split("=", 1)
+        if k not in RECIPE: raise SystemExit(f"--set: unknown recipe entry {k!r} (one of {', '.join(RECIPE)})")
+        RECIPE[k] = type(RECIPE[k])(v) if not isinstance(RECIPE[k], str) else v
+        TAG += f"+{k}={v}"
+
+def out_path(name): return os.path.join(OUT_DIR, "levers", name + TAG + ".json") if TAG else os.path.join(OUT_DIR, name + ".json")
 
 def train(method, budget, seed):
     "Train one method; keep the EMA weights at each stop."
@@ -54,7 +70,7 @@ def train(method, budget, seed):
     x = fashion_mnist("train", scale="pm1", size=RECIPE["size"]).tensors[0]
     set_seed(seed); E = TimeUNetEnergy(1, RECIPE["ch"], RECIPE["size"]); D = x[0].numel()
     stops = [t for t in STOPS if t < budget] + [budget]
-    ck = os.path.join(RUN_DIR, f"{method}_s{seed}.ckpt")
+    ck = os.path.join(RUN_DIR, f"{method}{TAG}_s{seed}.ckpt")
     for t, h in train_checkpoints(E, loss_of(method), x, stops, ck, lr=RECIPE["lr"], batch_size=RECIPE["batch_size"], seed=seed,
                                   ema=RECIPE["ema"], grad_clip=RECIPE["grad_clip"], progress=False, max_gap=50. * D, max_energy=500. * D):
         torch.save(dict(ema=h.ema.state_dict(), hparams=E.hparams, t=t, steps=len(h["loss"]), train_cpu_s=sum(h["sec"]),
@@ -125,11 +141,11 @@ def score(method, budget, seed):
     res["loss_curve"] = [round(float(v), 4) for v in loss[: len(loss) // k * k].reshape(-1, k).mean(1)]
     res.update(inception_scores(x01, seed))
     res.update(recipe=RECIPE, seed=seed, machine=machine_info(), load_avg_1min=round(os.getloadavg()[0], 2),
-               command=f"python benchmarks/bench_images.py train {method} --budget {budget:g} --seed {seed} && "
-                       f"python benchmarks/bench_images.py score {method} --budget {budget:g} --seed {seed}")
-    os.makedirs(OUT_DIR, exist_ok=True)
-    torch.save((x01 * 255).round().to(torch.uint8), os.path.join(OUT_DIR, f"{method}_samples.pt"))
-    write_atomic(os.path.join(OUT_DIR, f"{method}.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
+               command=f"python benchmarks/bench_images.py train {method} --budget {budget:g} --seed {seed}{SET_ARGS} && "
+                       f"python benchmarks/bench_images.py score {method} --budget {budget:g} --seed {seed}{SET_ARGS}")
+    os.makedirs(os.path.dirname(out_path(method)), exist_ok=True)
+    if not TAG: torch.save((x01 * 255).round().to(torch.uint8), os.path.join(OUT_DIR, f"{method}_samples.pt"))
+    write_atomic(out_path(method), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
     c = res["classifier"]
     print(f"{method}: {res['steps']} steps; classes {c['classes']}, confidence {c['mean_conf']}, Frechet {c['frechet']}; "
           f"FID {res['fid']}, KID {res['kid']} ± {res['kid_std']}", flush=True)
@@ -151,18 +167,45 @@ def samplers(method, budget, seed, n=250, with_fid=False):
                              frechet=c["frechet"], **(inception_scores(x01, seed) if with_fid else {})))
             print(rows[-1], flush=True)
     res = dict(method=method, budget_cpu_s=budget, n=n, rows=rows, fid=with_fid, calibration=calibration_rows(n, clf), recipe=RECIPE, seed=seed,
-               machine=machine_info(), command=f"python benchmarks/bench_images.py samplers {method} --budget {budget:g} --seed {seed}")
+               machine=machine_info(), command=f"python benchmarks/bench_images.py samplers {method} --budget {budget:g} --seed {seed}{SET_ARGS}")
     os.makedirs(OUT_DIR, exist_ok=True)
     write_atomic(os.path.join(OUT_DIR, f"samplers_{method}.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
     return res
 
+QUICK_N = 250   # samples per row of the levers table (its Frechet distances sit above the 1,000-sample ones: compare rows with rows)
+
+def quick(method, budget, seed, raw=False):
+    "One row of the levers table: the snapshot at `budget` (or the checkpoint's raw weights with `raw`), QUICK_N Heun samples, classifier scores and the held-out denoising loss."
+    if raw:
+        c = torch.load(os.path.join(RUN_DIR, f"{method}{TAG}_s{seed}.ckpt"), weights_only=False)
+        E = TimeUNetEnergy(**c["energy"]["hparams"]); E.load_state_dict(c["model"]); E.eval().requires_grad_(False)
+        steps, t = len(c["history"]["loss"]), sum(c["history"]["sec"])
+        if abs(t - budget) > 0.05 * budget: raise SystemExit(f"--raw: the checkpoint holds {t:.0f} CPU s of training, not {budget:g}")
+    else: E, snap = load_snap(method, seed, budget); steps = snap["steps"]
+    clf = load_classifier(); f_ref = classifier_outputs(fashion_mnist("test").tensors[0][:N_REF], clf)[0]
+    x01, nfe, secs = draw(E, RECIPE["sampler"], RECIPE["sampler_steps"], QUICK_N, seed)
+    c = classifier_scores(x01, f_ref, clf)
+    key = f"{method}{TAG} s{seed} t{budget:g}" + (" raw" if raw else "")
+    row = dict(key=key, method=method, lever=TAG.lstrip("+") or "recipe", weights="raw" if raw else f"EMA {RECIPE['ema']}", seed=seed,
+               budget_cpu_s=budget, steps=steps, n=QUICK_N, classes=c["classes"], mean_conf=c["mean_conf"], frechet=c["frechet"],
+               heldout_dsm=heldout_dsm(E), command=f"python benchmarks/bench_images.py quick {method} --budget {budget:g} --seed {seed}{SET_ARGS}" + (" --raw" if raw else ""))
+    path = os.path.join(OUT_DIR, "levers.json")
+    rows = {r["key"]: r for r in (json.load(open(path))["rows"] if os.path.exists(path) else [])}
+    rows[key] = row
+    write_atomic(path, lambda tmp: json.dump(dict(curve_sigmas=CURVE_SIGMAS, rows=list(rows.values())), open(tmp, "w"), indent=1))
+    print(row, flush=True)
+    return row
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("what", choices=("train", "score", "samplers", "calibration"))
+    p.add_argument("what", choices=("train", "score", "samplers", "calibration", "quick"))
     p.add_argument("method", choices=tuple(METHODS) + ("all",), nargs="?", default="all")
     p.add_argument("--budget", type=float, default=1800.)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--raw", action="store_true", help="quick: the checkpoint's raw weights instead of the EMA snapshot")
+    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="a lever: change recipe entries (results under results/images/levers)")
     a = p.parse_args(argv)
+    set_lever(a.set)
     torch.set_num_threads(1); use_cpu_clock()
     m = machine_info()
     print(f"machine: {m['cpu']}, {m['cores']} cores, torch {torch.__version__} (1 thread), seed {a.seed}", flush=True)
@@ -173,6 +216,7 @@ def main(argv=None):
         for k, v in rows.items(): print(f"| {k} | {v['classes']} | {v['mean_conf']} | {v['frechet']} |")
         return
     for meth in (METHODS if a.method == "all" else (a.method,)):
-        {"train": train, "score": score, "samplers": samplers}[a.what](meth, a.budget, a.seed)
+        if a.what == "quick": quick(meth, a.budget, a.seed, a.raw)
+        else: {"train": train, "score": score, "samplers": samplers}[a.what](meth, a.budget, a.seed)
 
 if __name__ == "__main__": main()

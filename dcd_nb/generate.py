@@ -326,11 +326,14 @@ def continuous_dcd_loss(E,                    # a time-dependent energy (x, t) -
     s = sample_sigmas(len(x), sigma_min, sigma_max, dist, device=x.device, dtype=x.dtype)
     tau = check_positive(kernel_ratio, "kernel_ratio") * _per_row(s, x)
     h = check_positive(step_fraction, "step_fraction") * tau**2
-    xs = (x + _per_row(s, x) * torch.randn_like(x)).detach()        # the level's clean point
-    base = xs - h * energy_grad(E, xs, s)[1]                          # one gradient serves both chains
+    xs = (x + _per_row(s, x) * torch.randn_like(x)).detach().requires_grad_(True)   # the level's clean point
+    with torch.enable_grad():
+        ep = E(xs, s)                                                 # one forward gives E(x_σ) and, by backward, its gradient
+        g, = torch.autograd.grad(ep.sum(), xs, retain_graph=True)
+    base = xs.detach() - h * g                                        # one gradient serves both chains
     kick = h * torch.randn_like(x) / tau + (2 * h).sqrt() * torch.randn_like(x)   # ±: y = x_σ ± τε', noise ±ξ
-    n, e = len(x), E(torch.cat([xs, (base + kick).detach(), (base - kick).detach()]), torch.cat([s, s, s]))
-    ep, en = e[:n], 0.5 * (e[n:2 * n] + e[2 * n:])
+    n, e = len(x), E(torch.cat([base + kick, base - kick]), torch.cat([s, s]))
+    en = 0.5 * (e[:n] + e[n:])
     return loss_out((ep - en).mean(), ep.detach(), en.detach()) if parts else (ep - en).mean()
 
 # %% ../nbs/12_generate.ipynb #88e97a31
