@@ -87,6 +87,7 @@ def posterior_step(estimator:str,        # 'mala' or 'langevin'
     c = STEP_FRACTION[estimator] * (min(1., (2 / dim) ** (1 / 3)) if estimator == "mala" else 1.)
     return c * kernel.ve_sigma**2
 
+# %% ../nbs/05_dcd.ipynb #b7c1d2e3
 def dcd_contrast(E, x, kernel, estimator="mala", n_steps=5, step_size=None, n_particles=16, init="noisy"):
     "One kernel's DCD contrast: (E(x) (B,), contrast term (B,), contrast-point energies (B, M), MALA acceptance or nan)."
     if estimator == "importance": return *importance_contrast(E, x, kernel, n_particles), math.nan
@@ -100,6 +101,7 @@ def dcd_contrast(E, x, kernel, estimator="mala", n_steps=5, step_size=None, n_pa
     e = E(torch.cat([x, xp.detach()]))
     return e[:len(x)], e[len(x):], e[len(x):, None], acc
 
+# %% ../nbs/05_dcd.ipynb #c8d2e3f4
 def dcd_loss(E,                    # the energy (nn.Module or callable x -> (B,))
              x:torch.Tensor,       # a data batch, (B, ...)
              kernel,               # a θ-free GaussianKernel (VE, VP) or a list of them (a noise ladder)
