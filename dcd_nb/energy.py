@@ -10,6 +10,7 @@ __all__ = ['TIME_SCALES', 'TIME_LAYOUTS', 'Energy', 'GaussianEnergy', 'MLPEnergy
 import math
 import torch
 import torch.nn as nn
+from fastcore.basics import patch
 from .core import DCDError, check_batch, check_finite, check_positive, check_int
 
 # %% ../nbs/01_energy.ipynb #2b9c6113
@@ -66,20 +67,29 @@ class GaussianEnergy(Energy):
         check_batch(x, dim=self.dim, ndim=2, finite="cpu")
         z = torch.linalg.solve_triangular(self.scale_tril, (x - self.mu).T, upper=False)  # L^{-1}(x-mu), shape (d, B)
         return 0.5 * z.pow(2).sum(0)
-    def log_z(self)->torch.Tensor:
-        "Exact $\\log Z=\\frac d2\\log 2\\pi+\\frac12\\log\\det\\Sigma$."
-        return 0.5 * self.dim * math.log(2 * math.pi) + self.raw_tril.diagonal().sum()
-    def log_prob(self, x)->torch.Tensor:
-        "Exact normalised log-density, shape (B,)."
-        return -self(x) - self.log_z()
-    def exact_score(self, x)->torch.Tensor:
-        "Closed-form score $-\\Sigma^{-1}(x-\\mu)$, shape (B, d)."
-        check_batch(x, dim=self.dim, ndim=2, finite="cpu")
-        return -torch.cholesky_solve((x - self.mu).T, self.scale_tril).T
-    def sample(self, n:int, generator=None)->torch.Tensor:
-        "`n` exact samples $\\mu + L\\varepsilon$ (detached), shape (n, d)."
-        eps = torch.randn(int(n), self.dim, generator=generator, dtype=self.mu.dtype, device=self.mu.device)
-        with torch.no_grad(): return self.mu + eps @ self.scale_tril.T
+
+# %% ../nbs/01_energy.ipynb #2b3c4d5e
+@patch
+def log_z(self:GaussianEnergy)->torch.Tensor:
+    "Exact $\\log Z=\\frac d2\\log 2\\pi+\\frac12\\log\\det\\Sigma$."
+    return 0.5 * self.dim * math.log(2 * math.pi) + self.raw_tril.diagonal().sum()
+
+@patch
+def log_prob(self:GaussianEnergy, x)->torch.Tensor:
+    "Exact normalised log-density, shape (B,)."
+    return -self(x) - self.log_z()
+
+@patch
+def exact_score(self:GaussianEnergy, x)->torch.Tensor:
+    "Closed-form score $-\\Sigma^{-1}(x-\\mu)$, shape (B, d)."
+    check_batch(x, dim=self.dim, ndim=2, finite="cpu")
+    return -torch.cholesky_solve((x - self.mu).T, self.scale_tril).T
+
+@patch
+def sample(self:GaussianEnergy, n:int, generator=None)->torch.Tensor:
+    "`n` exact samples $\\mu + L\\varepsilon$ (detached), shape (n, d)."
+    eps = torch.randn(int(n), self.dim, generator=generator, dtype=self.mu.dtype, device=self.mu.device)
+    with torch.no_grad(): return self.mu + eps @ self.scale_tril.T
 
 # %% ../nbs/01_energy.ipynb #90ae60c7
 def _check_arch(**kw):
@@ -155,18 +165,21 @@ class TimeMLPEnergy(Energy):
             self.head, self.act = nn.Linear(hidden, 1), nn.SiLU()
         self.hparams = dict(dim=dim, hidden=hidden, depth=depth, emb_dim=emb_dim, max_freq=self.max_freq, data_std=self.data_std,
                             scale=scale, layout=layout)
-    def forward(self, x, t=None):
-        "Energies of the batch `x` (B, dim) at noise levels `t` > 0 (a float or shape (B,))."
-        check_batch(x, dim=self.dim, ndim=2, finite="cpu")
-        t = _time_batch(t, x)
-        if x.device.type == "cpu" and bool((t <= 0).any()): raise DCDError("t is a noise level sigma and must be positive")
-        g, xin = time_embedding(t.log(), self.emb_dim, self.max_freq), x / (self.data_std**2 + t[:, None]**2).sqrt()
-        if self.layout == "concat": f = self.net(torch.cat([xin, g], -1)).squeeze(-1)
-        else:
-            h = self.act(self.inp(xin) + self.t_proj[0](g))
-            for lin, tp in zip(self.hidden, self.t_proj[1:]): h = self.act(lin(h) + tp(g))
-            f = self.head(h).squeeze(-1)
-        return f / t if self.scale == "sigma" else f / t**2 if self.scale == "sigma2" else f
+
+# %% ../nbs/01_energy.ipynb #3c4d5e6f
+@patch
+def forward(self:TimeMLPEnergy, x, t=None):
+    "Energies of the batch `x` (B, dim) at noise levels `t` > 0 (a float or shape (B,))."
+    check_batch(x, dim=self.dim, ndim=2, finite="cpu")
+    t = _time_batch(t, x)
+    if x.device.type == "cpu" and bool((t <= 0).any()): raise DCDError("t is a noise level sigma and must be positive")
+    g, xin = time_embedding(t.log(), self.emb_dim, self.max_freq), x / (self.data_std**2 + t[:, None]**2).sqrt()
+    if self.layout == "concat": f = self.net(torch.cat([xin, g], -1)).squeeze(-1)
+    else:
+        h = self.act(self.inp(xin) + self.t_proj[0](g))
+        for lin, tp in zip(self.hidden, self.t_proj[1:]): h = self.act(lin(h) + tp(g))
+        f = self.head(h).squeeze(-1)
+    return f / t if self.scale == "sigma" else f / t**2 if self.scale == "sigma2" else f
 
 # %% ../nbs/01_energy.ipynb #8511c1cd
 def energy_grad(E,                      # an energy: callable x -> (B,), or (x, t) -> (B,) when `t` is given
