@@ -215,6 +215,7 @@ def _clean(o):
 def _check_resume_force(resume, force):
     if resume and force: raise UsageError("--resume and --force contradict each other: --resume continues the run in DIR, --force replaces it")
 
+# %% ../nbs/13_cli.ipynb #c26c92s1
 def prepare_out(out:str,      # the output folder
                 resume:bool=False, # continue the run in it
                 force:bool=False,  # replace the run in it
@@ -481,6 +482,7 @@ def _gen_objective_flags(a, d, t, dcd):
     a("--batch-size", type=_positive_int, default=None, help=f"images or points per step and process (default {d['batch_size']} [{t['batch_size']}])")
     a("--lr", type=_positive_float, default=None, help=f"Adam learning rate (default {d['lr']:g} [{t['lr']:g}])")
 
+# %% ../nbs/13_cli.ipynb #18b891s1
 def _gen_network_flags(a, d, t, dcd):
     "The `generate` flags of the network, EMA, clipping, seed, device and precision."
     a("--net", choices=IMAGE_NETS, default=None, help=f"images: the energy network (default {d['net']}: TimeUNetEnergy, denoiser form; conv: TimeConvEnergy)")
@@ -510,6 +512,7 @@ def _gen_run_flags(a, d, t, dcd):
     a("--workers", type=_nonneg_int, default=0, help="loader processes for --dataset folder (default 0)")
     a("--no-progress", action="store_true", help="no progress bar or messages")
 
+# %% ../nbs/13_cli.ipynb #18b891s2
 def add_generate(sub # the subparsers object of the top-level parser
                 ):
     "Register the `generate` subcommand: train a time-dependent energy (images or a 2D toy set), sample, score, write files."
@@ -638,6 +641,7 @@ def _generate_open(args, s, saved, sp, rank, what, dev):
                    + f", device {dev}, out {args.out}")
     return progress
 
+# %% ../nbs/13_cli.ipynb #052888s1
 def _generate_train(E, lad, data, s, args, dev, ck, progress, shape):
     "`fit` for a generate run: always resumable, with the run's clipping, precision and time limit; the guard's bounds scale with the dimension."
     D, toy = math.prod(shape), s["dataset"] in DATASETS
@@ -666,6 +670,7 @@ def _generate_samples(E, lad, s, sampler, steps, n, shape, dev, progress):
     set_seed(s["seed"] + 1)
     return sample_images(E, lad, sampler, n, shape, steps, device=dev, progress=progress)
 
+# %% ../nbs/13_cli.ipynb #052888s2
 def _score_and_save(x_gen, s, args, dev, x_ref, ref_desc, title, progress):
     "Score the samples (2D: MMD² and modes; images: FID/KID), write samples.png and samples.pt; return (scores, saved tensor)."
     if s["dataset"] in DATASETS:
@@ -691,6 +696,7 @@ def _generate_sampler(args, dflt, lad):
     if sampler != "recovery" and lad.kind != "ve": raise UsageError(f"--sampler {sampler} needs --ladder ve; use --sampler recovery with vp")
     return sampler
 
+# %% ../nbs/13_cli.ipynb #b3e597s1
 def run_generate(args # the parsed `generate` namespace
                 )->dict: # the metrics written to DIR/metrics.json (rank 0), or dict(rank=r) on other ranks
     "Train a time-dependent energy (conv on images, MLP on a 2D toy set), sample from noise, score, write checkpoint, samples, metrics, figures."

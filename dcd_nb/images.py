@@ -6,7 +6,7 @@
 __all__ = ['PAD_MODES', 'FASHION_MNIST_DIR', 'FASHION_MNIST_CLASSES', 'MNIST5K_FILE', 'IMG_EXTENSIONS', 'DATASETS_IMG',
            'read_idx', 'scale_images', 'to_size', 'image_grid', 'show_images', 'fashion_mnist_dir', 'fashion_mnist',
            'mnist5k_path', 'mnist5k', 'center_crop_resize', 'ImageFolderDataset', 'image_folder', 'image_loader',
-           'ConvEnergy', 'n_params', 'power_norm', 'layer_norms', 'TimeConvEnergy', 'TimeUNetEnergy', 'image_data']
+           'n_params', 'TimeUNetEnergy', 'ConvEnergy', 'power_norm', 'layer_norms', 'TimeConvEnergy', 'image_data']
 
 # %% ../nbs/10_images.ipynb #e6fe477f
 import os, gzip, zlib, functools, importlib.util
@@ -275,6 +275,50 @@ def _check_images(x, in_ch, size):
         raise DCDError(f"x must be images of shape (B, {in_ch}, {size}, {size}), got {tuple(x.shape)}")
     return x
 
+# %% ../nbs/10_images.ipynb #baa4e38d
+def n_params(m:nn.Module)->int:
+    "Number of trainable parameters of `m`."
+    return sum(p.numel() for p in m.parameters() if p.requires_grad)
+
+# %% ../nbs/10_images.ipynb #818c97d4
+class TimeUNetEnergy(Energy):
+    "A noise-conditioned image energy in denoiser form, $E_\\theta(x,\\sigma)=\\|x-D_\\theta(x,\\sigma)\\|^2/2\\sigma^2$, $D_\\theta$ a small preconditioned U-Net."
+    def __init__(self,
+                 in_ch:int=1,          # image channels
+                 ch:int=16,            # width at full resolution (2x and 4x at 1/2 and 1/4)
+                 size:int=32,          # image side (divisible by 4)
+                 emb_dim:int=32,       # size of the time embedding (even)
+                 max_freq:float=16.,   # largest frequency of the embedding of log σ / 4
+                 data_std:float=0.5):  # s_d of the preconditioning (images on [-1, 1]: about 0.5)
+        super().__init__()
+        for k, v in dict(in_ch=in_ch, ch=ch, size=size, emb_dim=emb_dim).items(): check_int(v, k, minimum=1)
+        if size % 4: raise DCDError(f"size must be divisible by 4 (two down-samplings), got {size}")
+        if emb_dim % 2: raise DCDError(f"emb_dim must be even, got {emb_dim}")
+        self.in_ch, self.size, self.emb_dim = in_ch, size, emb_dim
+        self.max_freq, self.data_std = check_positive(max_freq, "max_freq"), check_positive(data_std, "data_std")
+        blk = lambda a, b, down=False: _ResBlock(a, b, down, "avg", False, emb_dim)
+        self.stem, self.t_mlp = nn.Conv2d(in_ch, ch, 3, padding=1), nn.Sequential(nn.Linear(emb_dim, emb_dim), nn.SiLU())
+        self.down = nn.ModuleList([blk(ch, ch), blk(ch, 2 * ch, True), blk(2 * ch, 4 * ch, True)])
+        self.mid = blk(4 * ch, 4 * ch)
+        self.up = nn.ModuleList([blk(6 * ch, 2 * ch), blk(3 * ch, ch)])
+        self.out = nn.Conv2d(ch, in_ch, 3, padding=1)
+        self.hparams = dict(in_ch=in_ch, ch=ch, size=size, emb_dim=emb_dim, max_freq=self.max_freq, data_std=self.data_std)
+    def denoise(self, x, t):
+        "The denoiser $D_\\theta(x,\\sigma)$ at noise levels `t` (B,) > 0."
+        sd2, s = self.data_std**2, t[:, None, None, None]
+        g = self.t_mlp(time_embedding(t.log() / 4, self.emb_dim, self.max_freq))
+        h0 = self.down[0](self.stem(x / (sd2 + s**2).sqrt()), g)
+        h1 = self.down[1](h0, g)
+        h = self.mid(self.down[2](h1, g), g)
+        h = self.up[0](torch.cat([F.interpolate(h, scale_factor=2.), h1], 1), g)
+        h = self.up[1](torch.cat([F.interpolate(h, scale_factor=2.), h0], 1), g)
+        return sd2 / (sd2 + s**2) * x + s * self.data_std / (sd2 + s**2).sqrt() * self.out(F.silu(h))
+    def forward(self, x, t=None):
+        "Energies of the images `x` (B, in_ch, size, size) at noise levels `t` > 0 (a float or shape (B,))."
+        t = _time_batch(t, _check_images(x, self.in_ch, self.size))
+        if x.device.type == "cpu" and bool((t <= 0).any()): raise DCDError("t is a noise level sigma and must be positive")
+        return 0.5 * (x - self.denoise(x, t)).flatten(1).pow(2).sum(1) / t**2
+
 # %% ../nbs/10_images.ipynb #27e448b3
 class ConvEnergy(Energy):
     "A ResNet-style image energy $E_\\theta(x)$: SiLU residual blocks, no BatchNorm, optional spectral norm, global pool, scalar head."
@@ -311,11 +355,6 @@ class ConvEnergy(Energy):
     def forward(self, x, t=None):
         "Energies of the images `x` (B, in_ch, size, size), shape (B,); `t` is ignored."
         return self._energy(x)
-
-# %% ../nbs/10_images.ipynb #baa4e38d
-def n_params(m:nn.Module)->int:
-    "Number of trainable parameters of `m`."
-    return sum(p.numel() for p in m.parameters() if p.requires_grad)
 
 # %% ../nbs/10_images.ipynb #acb412c4
 def power_norm(A,                    # a linear map: callable on tensors of shape `shape` (bias excluded)
@@ -372,45 +411,6 @@ class TimeConvEnergy(ConvEnergy):
         "Energies of the images `x` (B, in_ch, size, size) at times `t` (a float or shape (B,))."
         _check_images(x, self.in_ch, self.size)
         return self._energy(x, self.t_mlp(time_embedding(_time_batch(t, x), self.emb_dim, self.max_freq)))
-
-# %% ../nbs/10_images.ipynb #818c97d4
-class TimeUNetEnergy(Energy):
-    "A noise-conditioned image energy in denoiser form, $E_\\theta(x,\\sigma)=\\|x-D_\\theta(x,\\sigma)\\|^2/2\\sigma^2$, $D_\\theta$ a small preconditioned U-Net."
-    def __init__(self,
-                 in_ch:int=1,          # image channels
-                 ch:int=16,            # width at full resolution (2x and 4x at 1/2 and 1/4)
-                 size:int=32,          # image side (divisible by 4)
-                 emb_dim:int=32,       # size of the time embedding (even)
-                 max_freq:float=16.,   # largest frequency of the embedding of log σ / 4
-                 data_std:float=0.5):  # s_d of the preconditioning (images on [-1, 1]: about 0.5)
-        super().__init__()
-        for k, v in dict(in_ch=in_ch, ch=ch, size=size, emb_dim=emb_dim).items(): check_int(v, k, minimum=1)
-        if size % 4: raise DCDError(f"size must be divisible by 4 (two down-samplings), got {size}")
-        if emb_dim % 2: raise DCDError(f"emb_dim must be even, got {emb_dim}")
-        self.in_ch, self.size, self.emb_dim = in_ch, size, emb_dim
-        self.max_freq, self.data_std = check_positive(max_freq, "max_freq"), check_positive(data_std, "data_std")
-        blk = lambda a, b, down=False: _ResBlock(a, b, down, "avg", False, emb_dim)
-        self.stem, self.t_mlp = nn.Conv2d(in_ch, ch, 3, padding=1), nn.Sequential(nn.Linear(emb_dim, emb_dim), nn.SiLU())
-        self.down = nn.ModuleList([blk(ch, ch), blk(ch, 2 * ch, True), blk(2 * ch, 4 * ch, True)])
-        self.mid = blk(4 * ch, 4 * ch)
-        self.up = nn.ModuleList([blk(6 * ch, 2 * ch), blk(3 * ch, ch)])
-        self.out = nn.Conv2d(ch, in_ch, 3, padding=1)
-        self.hparams = dict(in_ch=in_ch, ch=ch, size=size, emb_dim=emb_dim, max_freq=self.max_freq, data_std=self.data_std)
-    def denoise(self, x, t):
-        "The denoiser $D_\\theta(x,\\sigma)$ at noise levels `t` (B,) > 0."
-        sd2, s = self.data_std**2, t[:, None, None, None]
-        g = self.t_mlp(time_embedding(t.log() / 4, self.emb_dim, self.max_freq))
-        h0 = self.down[0](self.stem(x / (sd2 + s**2).sqrt()), g)
-        h1 = self.down[1](h0, g)
-        h = self.mid(self.down[2](h1, g), g)
-        h = self.up[0](torch.cat([F.interpolate(h, scale_factor=2.), h1], 1), g)
-        h = self.up[1](torch.cat([F.interpolate(h, scale_factor=2.), h0], 1), g)
-        return sd2 / (sd2 + s**2) * x + s * self.data_std / (sd2 + s**2).sqrt() * self.out(F.silu(h))
-    def forward(self, x, t=None):
-        "Energies of the images `x` (B, in_ch, size, size) at noise levels `t` > 0 (a float or shape (B,))."
-        t = _time_batch(t, _check_images(x, self.in_ch, self.size))
-        if x.device.type == "cpu" and bool((t <= 0).any()): raise DCDError("t is a noise level sigma and must be positive")
-        return 0.5 * (x - self.denoise(x, t)).flatten(1).pow(2).sum(1) / t**2
 
 # %% ../nbs/10_images.ipynb #da18be5e
 DATASETS_IMG = ("fashion-mnist", "folder")  # the image sets of `image_data`

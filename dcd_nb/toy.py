@@ -42,6 +42,7 @@ def _checkerboard(rng, n):
     x2 = rng.random(n) - rng.integers(0, 2, n) * 2 + np.floor(x1) % 2
     return 2 * np.stack([x1, x2], 1)
 
+# %% ../nbs/07_toy2d.ipynb #bb98cd49
 def _pinwheel(rng, n, radial_std=.3, tangential_std=.1, n_arms=5, rate=.25):
     rads = np.linspace(0, 2 * np.pi, n_arms, endpoint=False)
     f = rng.standard_normal((n, 2)) * np.array([radial_std, tangential_std])
@@ -339,6 +340,7 @@ def check_eval_sizes(eval_samples:int, # held-out points for the NLL
     if not 2 <= mmd_samples <= eval_samples:
         raise DCDError(f"--mmd-samples must be between 2 and --eval-samples ({eval_samples}), got {mmd_samples}")
 
+# %% ../nbs/07_toy2d.ipynb #35bd281c
 def evaluate_2d(E,                       # the energy: callable x (B, 2) -> (B,)
                 name:str,                # the toy set, one of DATASETS
                 seed:int=0,              # the run's seed (held-out sample: heldout_seed(seed); MALA chains: seed)

@@ -6,8 +6,8 @@
 __all__ = ['DATA_KINDS', 'HISTORY_KEYS', 'CKPT_KEYS', 'SCALED', 'LOSS_DEFAULTS', 'data_generator', 'draw_batch', 'BatchCycle',
            'as_data', 'loss_parts', 'History', 'new_history', 'ema_decay', 'ema_update', 'check_step', 'save_atomic',
            'rng_state', 'set_rng_state', 'energy_spec', 'build_energy', 'read_checkpoint', 'check_energy_matches',
-           'rank_seed', 'dist_info', 'init_distributed', 'amp_setup', 'fit', 'load_energy', 'Loss', 'warn_scale',
-           'loss_passes', 'make_loss']
+           'rank_seed', 'dist_info', 'init_distributed', 'amp_setup', 'fit', 'Loss', 'warn_scale', 'loss_passes',
+           'make_loss', 'load_energy']
 
 # %% ../nbs/08_train.ipynb #17d28132
 import os, sys, copy, math, time, random, warnings, importlib, contextlib
@@ -17,6 +17,7 @@ import torch.nn as nn
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import Dataset, TensorDataset
+from fastcore.basics import patch
 with warnings.catch_warnings():  # tqdm.auto warns when ipywidgets is missing, then falls back to the text bar
     warnings.simplefilter("ignore")
     from tqdm.auto import tqdm
@@ -195,6 +196,7 @@ def _load_failure(e:Exception)->str:
         return "it is not a torch file"
     return f"{type(e).__name__}: {msg.splitlines()[0][:120] if msg else 'unreadable'}"
 
+# %% ../nbs/08_train.ipynb #b1c7e0b2
 def read_checkpoint(path:str,                 # a checkpoint written by `fit`
                     map_location=None,        # passed to `torch.load`
                     keys:tuple=CKPT_KEYS      # the keys it must have
@@ -282,6 +284,7 @@ def _make_optimizer(optimizer, params, lr):
 
 def _loss_state(loss_fn): return loss_fn.state_dict() if callable(getattr(loss_fn, "state_dict", None)) else None
 
+# %% ../nbs/08_train.ipynb #run0cls1
 class _Run:
     "The mutable state of one training run: snapshot/restore for the guard, and the checkpoint (all ranks' random states)."
     def __init__(self, E, ema_model, opt, loss_fn, gen, hist, scaler=None, rank=0, world=1, seed=0):
@@ -309,19 +312,25 @@ class _Run:
         if mine is None: rs = rank_seed(self.seed, self.rank); set_seed(rs); self.gen.manual_seed(rs + 2**32)  # a rank the checkpoint did not have
         else: set_rng_state(mine["rng"], self.gen)  # last: restoring the loss state must not consume randomness after this
         return s["step"]
-    def checkpoint(self, snap, config):
-        "The checkpoint dict; with several ranks it gathers every rank's random and loss states (a collective: all ranks call it)."
-        c = dict(snap, history={k: (list(v) if isinstance(v, list) else v) for k, v in self.hist.items()}, energy=energy_spec(self.E), config=config, version=1)
-        if self.world > 1:
-            c["ranks"] = [None] * self.world
-            dist.all_gather_object(c["ranks"], _cpu(dict(rng=snap["rng"], loss_state=snap["loss_state"])))
-        return c
-    def save(self, snap, config, path):
-        "Write the checkpoint from rank 0 only; the other ranks wait until it is on disk."
-        c = self.checkpoint(snap, config)
-        if self.rank == 0: save_atomic(c, path)
-        if self.world > 1: dist.barrier()
 
+# %% ../nbs/08_train.ipynb #run0ckp1
+@patch
+def checkpoint(self:_Run, snap, config):
+    "The checkpoint dict; with several ranks it gathers every rank's random and loss states (a collective: all ranks call it)."
+    c = dict(snap, history={k: (list(v) if isinstance(v, list) else v) for k, v in self.hist.items()}, energy=energy_spec(self.E), config=config, version=1)
+    if self.world > 1:
+        c["ranks"] = [None] * self.world
+        dist.all_gather_object(c["ranks"], _cpu(dict(rng=snap["rng"], loss_state=snap["loss_state"])))
+    return c
+
+@patch
+def save(self:_Run, snap, config, path):
+    "Write the checkpoint from rank 0 only; the other ranks wait until it is on disk."
+    c = self.checkpoint(snap, config)
+    if self.rank == 0: save_atomic(c, path)
+    if self.world > 1: dist.barrier()
+
+# %% ../nbs/08_train.ipynb #run0dist
 def _resolve_distributed(distributed):
     "fit's `distributed` option -> (rank, world_size); initialises the process group from torchrun's environment if needed."
     if distributed is False: return 0, 1
@@ -443,6 +452,7 @@ def _fit_step(run, E_train, x):
                accept=math.nan if acc is None else float(acc))
     return tel, gn, run.scaler is not None and math.isfinite(lv) and not math.isfinite(gv)  # fp16: the scaler skips the step
 
+# %% ../nbs/08_train.ipynb #a626d1b2
 def _fit_update(run, gn, overflow, grad_clip, ema, step):
     "The optimiser step (after clipping) and the EMA update."
     if grad_clip is not None and not overflow and any(p.grad is not None for p in run.params):
@@ -459,7 +469,7 @@ def _fit_roll_back(run, back, step, why, config, ckpt_path, guard):
     run.hist["diverged"] = msg
     if ckpt_path is not None: run.save(back, config, ckpt_path)
     if guard == "raise": raise DCDError(msg)
-    if run.rank == 0: warnings.warn(msg, RuntimeWarning, stacklevel=3)
+    if run.rank == 0: warnings.warn(msg, RuntimeWarning, stacklevel=4)
     return run.hist
 
 def _fit_record(hist, step, tel, sec, rows):
@@ -482,6 +492,33 @@ def _fit_progress(bar, hist, step, start, steps, t_fit, time_limit, log_every):
                        file=getattr(bar, "fp", None))
     if (step + 1) % log_every == 0 or step + 1 == steps:
         bar.set_postfix(loss=f"{np.mean(hist['loss'][-log_every:]):.4g}", gap=f"{np.mean(hist['gap'][-log_every:]):.3g}", refresh=False)
+
+# %% ../nbs/08_train.ipynb #a0868c0b
+def _fit_loop(run, E_train, data, config, start, steps, batch_size, guard, max_gap, max_energy, grad_clip, ema,
+              ckpt_path, ckpt_every, time_limit, progress, log_every):
+    "Steps `start`, ..., `steps - 1` of a run: batch, loss and backward, guard (roll back on a bad step), update, record, checkpoint, time limit."
+    hist = run.hist
+    bar = tqdm(total=steps, initial=start, disable=not progress or run.rank != 0, desc="fit", leave=True, mininterval=1.0)
+    t_fit, done, prev, cur = time.perf_counter(), steps, None, None
+    for step in range(start, steps):
+        if guard is not None: prev, cur = cur, run.snapshot(step)
+        t0 = time.perf_counter()
+        x = draw_batch(data, batch_size, run.gen, run.dev)
+        if step == start: _check_data_shape(x, config, run.want_shape, ckpt_path)
+        tel, gn, overflow = _fit_step(run, E_train, x)
+        why = None if guard is None else check_step(tel["loss"], tel["e_pos"], tel["e_neg"], 0. if overflow else tel["grad_norm"], max_gap, max_energy)
+        if why is not None:
+            bar.close(); return _fit_roll_back(run, prev if prev is not None else cur, step, why, config, ckpt_path, guard)
+        _fit_update(run, gn, overflow, grad_clip, ema, step)
+        _fit_record(hist, step, tel, time.perf_counter() - t0, run.world * batch_size)
+        _fit_progress(bar, hist, step, start, steps, t_fit, time_limit, log_every)
+        if ckpt_path is not None and ckpt_every and (step + 1) % ckpt_every == 0 and step + 1 < steps:
+            run.save(run.snapshot(step + 1), config, ckpt_path)
+        if time_limit is not None and step + 1 < steps and _time_up(t_fit, time_limit, run.world, run.dev):
+            done = step + 1; hist["stopped"] = f"time_limit of {time_limit:g} s reached after step {done}"; bar.total = done; break
+    bar.close()
+    if ckpt_path is not None: run.save(run.snapshot(done), config, ckpt_path)
+    return hist
 
 # %% ../nbs/08_train.ipynb #a0868c01
 def fit(E:nn.Module,             # the energy to train (updated in place)
@@ -513,49 +550,14 @@ def fit(E:nn.Module,             # the energy to train (updated in place)
     lr, ema, grad_clip, time_limit = _fit_checks(E, steps, batch_size, log_every, ckpt_every, guard, lr, ema, grad_clip, time_limit, compile, ddp_kwargs)
     if resume not in (True, False, "force"): raise DCDError(f"resume must be True, False or 'force', got {resume!r}")
     data = as_data(data, module_place(E)[0])
-    run = _fit_setup(E, loss_fn, lr, seed, ema, optimizer, amp, device, distributed); hist = run.hist
+    run = _fit_setup(E, loss_fn, lr, seed, ema, optimizer, amp, device, distributed)
     config = dict(lr=lr, batch_size=batch_size, seed=seed, ema=ema, optimizer=optimizer if isinstance(optimizer, str) else repr(optimizer),
                   grad_clip=grad_clip, loss=_loss_name(loss_fn), amp=None if run.amp_dtype is None else str(run.amp_dtype),
                   compile=bool(compile), world_size=run.world)
-    start = _fit_resume(run, ckpt_path, resume, steps, config); hist.start = start  # the step this call began at
+    start = _fit_resume(run, ckpt_path, resume, steps, config); run.hist.start = start  # the step this call began at
     E_train = _train_view(E, run.dev, run.world, compile, loss_fn, ddp_kwargs)
-    bar = tqdm(total=steps, initial=start, disable=not progress or run.rank != 0, desc="fit", leave=True, mininterval=1.0)
-    t_fit, done, prev, cur = time.perf_counter(), steps, None, None
-    for step in range(start, steps):
-        if guard is not None: prev, cur = cur, run.snapshot(step)
-        t0 = time.perf_counter()
-        x = draw_batch(data, batch_size, run.gen, run.dev)
-        if step == start: _check_data_shape(x, config, run.want_shape, ckpt_path)
-        tel, gn, overflow = _fit_step(run, E_train, x)
-        why = None if guard is None else check_step(tel["loss"], tel["e_pos"], tel["e_neg"], 0. if overflow else tel["grad_norm"], max_gap, max_energy)
-        if why is not None:
-            bar.close(); return _fit_roll_back(run, prev if prev is not None else cur, step, why, config, ckpt_path, guard)
-        _fit_update(run, gn, overflow, grad_clip, ema, step)
-        _fit_record(hist, step, tel, time.perf_counter() - t0, run.world * batch_size)
-        _fit_progress(bar, hist, step, start, steps, t_fit, time_limit, log_every)
-        if ckpt_path is not None and ckpt_every and (step + 1) % ckpt_every == 0 and step + 1 < steps:
-            run.save(run.snapshot(step + 1), config, ckpt_path)
-        if time_limit is not None and step + 1 < steps and _time_up(t_fit, time_limit, run.world, run.dev):
-            done = step + 1; hist["stopped"] = f"time_limit of {time_limit:g} s reached after step {done}"; bar.total = done; break
-    bar.close()
-    if ckpt_path is not None: run.save(run.snapshot(done), config, ckpt_path)
-    return hist
-
-# %% ../nbs/08_train.ipynb #1c1e60af
-def load_energy(path:str,             # a checkpoint written by `fit`
-                energy:nn.Module|None=None, # an instance to load into; None rebuilds it from the recorded class and hparams
-                ema:bool=True,        # the EMA weights (if the run kept them); False for the raw weights
-                device=None           # where to put it; None for the CPU
-               )->nn.Module:          # the trained energy, eval mode, parameters frozen
-    "The trained energy from a `fit` checkpoint (EMA weights by default), ready to evaluate."
-    dev = torch.device("cpu") if device is None else get_device(device)
-    ck = read_checkpoint(path, dev, keys=("model", "energy"))
-    if energy is not None: check_energy_matches(ck, energy, path)
-    E = build_energy(ck["energy"]) if energy is None else energy
-    try: E.load_state_dict(ck["ema"] if ema and ck.get("ema") is not None else ck["model"])
-    except (RuntimeError, KeyError, TypeError) as e:
-        raise DCDError(f"checkpoint {path!r} does not fit {type(E).__name__}: {' '.join(str(e).split())[:200]}") from None
-    return E.to(dev).eval().requires_grad_(False)
+    return _fit_loop(run, E_train, data, config, start, steps, batch_size, guard, max_gap, max_energy, grad_clip, ema,
+                     ckpt_path, ckpt_every, time_limit, progress, log_every)
 
 # %% ../nbs/08_train.ipynb #a30e4f2e
 class Loss:
@@ -661,3 +663,19 @@ def make_loss(method:str, # 'dcd', 'dcd-importance', 'dcd-laplace', 'cd', 'pcd',
     if "estimator" in kw: check_estimator(kw["estimator"])
     loss = Loss(method, fn, kw, loss_passes(method, kw)); loss.scaled = user & set(SCALED)
     return loss
+
+# %% ../nbs/08_train.ipynb #1c1e60af
+def load_energy(path:str,             # a checkpoint written by `fit`
+                energy:nn.Module|None=None, # an instance to load into; None rebuilds it from the recorded class and hparams
+                ema:bool=True,        # the EMA weights (if the run kept them); False for the raw weights
+                device=None           # where to put it; None for the CPU
+               )->nn.Module:          # the trained energy, eval mode, parameters frozen
+    "The trained energy from a `fit` checkpoint (EMA weights by default), ready to evaluate."
+    dev = torch.device("cpu") if device is None else get_device(device)
+    ck = read_checkpoint(path, dev, keys=("model", "energy"))
+    if energy is not None: check_energy_matches(ck, energy, path)
+    E = build_energy(ck["energy"]) if energy is None else energy
+    try: E.load_state_dict(ck["ema"] if ema and ck.get("ema") is not None else ck["model"])
+    except (RuntimeError, KeyError, TypeError) as e:
+        raise DCDError(f"checkpoint {path!r} does not fit {type(E).__name__}: {' '.join(str(e).split())[:200]}") from None
+    return E.to(dev).eval().requires_grad_(False)
