@@ -25,9 +25,8 @@ import torch
 from dcd_nb.core import set_seed, machine_info, write_atomic
 from dcd_nb.images import TimeUNetEnergy, fashion_mnist
 from dcd_nb.denoise import train_checkpoints
-from dcd_nb.generate import (continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images,
-                             load_inception, inception_features, fid_from_features, kid_from_features)
-from dcd_nb.metrics import load_classifier, classifier_outputs, classifier_scores, calibration_rows, nearest_train, N_REF
+from dcd_nb.generate import continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images
+from dcd_nb.metrics import load_inception, inception_features, fid_from_features, kid_from_features, load_classifier, classifier_outputs, classifier_scores, calibration_rows, nearest_train, N_REF
 from cpu_clock import use_cpu_clock   # this script's folder is on sys.path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
