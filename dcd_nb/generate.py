@@ -394,6 +394,7 @@ def annealed_sample(E,                     # a time-dependent energy (x, t) -> (
     if denoise: x = _final_denoise(Ec, x, lad)
     return x.detach(), calls[0]
 
+# %% ../nbs/12_generate.ipynb #016f4a04
 def recovery_sample(E,                     # a time-dependent energy (x, t) -> (B,)
                     ladder,                # a `NoiseLadder` (or increasing VE noise levels)
                     n:int,                 # number of samples

@@ -157,6 +157,7 @@ def inception_features(x:torch.Tensor,       # images in [0, 1], (N, 1 or 3, H, 
         with torch.inference_mode(): out.append(model(b).double().cpu())
     return torch.cat(out)
 
+# %% ../nbs/12b_metrics.ipynb #d77a16c2
 def _features_of(x_gen, x_ref, model, batch_size):
     "Inception features of both sets; a 2-d tensor is taken to be features already (then no model is needed)."
     if model is None and (x_gen.ndim != 2 or x_ref.ndim != 2): model = load_inception()
