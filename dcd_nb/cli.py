@@ -422,7 +422,7 @@ def generate_passes(method:str,  # 'dcd', 'dsm' or 'cd'
                    )->dict:       # forward rows, input-gradient passes, of which graph-keeping
     "Network evaluations per data row and step (forward rows, input-gradient passes), the parameter backward not counted."
     K = loss_kw.get("n_steps")
-    if method == "dcd" and noise != "ladder": return dict(forward=4, input_grad=1, create_graph=0)   # the gradient at x_σ, then E at x_σ and the pair
+    if method == "dcd" and noise != "ladder": return dict(forward=3, input_grad=1, create_graph=0)   # E at x_σ (its backward: the pair's gradient), then the pair
     if method == "cd": return dict(forward=K + 2, input_grad=K, create_graph=0)
     if method == "dsm": return dict(forward=1, input_grad=1, create_graph=1)
     return loss_passes("dcd", dict(estimator=loss_kw["estimator"], n_steps=K, n_particles=16))
