@@ -64,7 +64,7 @@ def main(argv=None):
     except DCDError as e: print(f"bench_denoise: error: {e}", file=sys.stderr); return 2
     gpu = torch.cuda.get_device_name(0) if res[0]["config"]["device"].startswith("cuda") else None
     meta = dict(machine=dict(machine_info(), gpu=gpu, device=res[0]["config"]["device"]), clock="CPU seconds of one thread" if cpu else "wall-clock seconds",
-                wall_sec=time.time() - t0, command="python benchmarks/bench_denoise.py " + " ".join(sys.argv[1:] if argv is None else argv))
+                wall_sec=time.time() - t0, cpu_sec=time.process_time(), load_avg_1min=os.getloadavg()[0], command="python benchmarks/bench_denoise.py " + " ".join(sys.argv[1:] if argv is None else argv))
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     json.dump(dict(meta, runs=[dict({k: v for k, v in r.items() if k != "energy"}, examples={}) for r in res]) if a.grid else dict(study_to_json(res[0]), **meta), open(out, "w"), indent=None, default=str)
     m, c = meta["machine"], res[0]["config"]
