@@ -43,9 +43,10 @@ GRID = {  # method -> {label: settings}; the same number of variants for CD and 
 
 SEEDS = os.path.join(RESULTS, "seeds")
 
-def seeds_summary(folder=SEEDS, budget=120.):
-    """The seeds study from `folder`/METHOD_sSEED.json: per σ the picked denoiser's test PSNR of each method (mean ± s.e. over
-    seeds), DCD − CD and DCD − DSM paired over the seeds all three share (same noise draws), the targets, steps and times."""
+def seeds_summary(folder=SEEDS, budget=120., denoiser="tweedie"):
+    """The seeds study from `folder`/METHOD_sSEED.json: per σ the test PSNR of each method's `denoiser` ('tweedie', or 'picked':
+    the one picked on validation, where the run tried the chains) as mean ± s.e. over seeds, DCD − CD and DCD − DSM paired
+    over the seeds all three share (same noise draws), the targets, steps and times."""
     import glob, re
     import seeds as S
     runs = {}
@@ -54,7 +55,8 @@ def seeds_summary(folder=SEEDS, budget=120.):
         runs[(m, int(sd))] = json.load(open(f))
     shared = sorted(set.intersection(*[{sd for (m, sd) in runs if m == q} for q in ("cd", "dcd", "dsm")]))
     sigmas = runs[("dcd", shared[0])]["config"]["sigmas"]
-    pick = lambda r, m, s: next(q["psnr"] for q in r["rows"] if q["method"] == m and q["sigma"] == s and q["picked"] and q.get("budget") in (None, budget))
+    ok = lambda q, m: q["picked"] if m in ("noisy", "blur") or denoiser == "picked" else q["denoiser"] == denoiser
+    pick = lambda r, m, s: next(q["psnr"] for q in r["rows"] if q["method"] == m and q["sigma"] == s and ok(q, m) and q.get("budget") in (None, budget))
     per = {}
     for s in sigmas:
         v = {m: {sd: pick(runs[(m if m in ("cd", "dcd", "dsm") else "dcd", sd)], m, s) for sd in shared} for m in ("noisy", "blur", "cd", "dcd", "dsm")}
@@ -66,7 +68,7 @@ def seeds_summary(folder=SEEDS, budget=120.):
     meta = {f"{m}_s{sd}": dict(wall_sec=r["wall_sec"], cpu_sec=r.get("cpu_sec"), load_avg_1min=r.get("load_avg_1min"), command=r["command"],
                                steps=next(q["steps"] for q in r["rows"] if q.get("budget") == budget)) for (m, sd), r in runs.items()}
     r0 = runs[("dcd", shared[0])]
-    return dict(per=per, seeds=shared, sigmas=sigmas, budget=budget, steps=steps, runs=meta, config=r0["config"], machine=r0["machine"],
+    return dict(per=per, seeds=shared, denoiser=denoiser, sigmas=sigmas, budget=budget, steps=steps, runs=meta, config=r0["config"], machine=r0["machine"],
                 clock=r0["clock"], targets=dict(cd=all(per[s]["v_cd"] == "holds" for s in sigmas),
                                                  dsm=all(per[s]["v_dsm"] != "does not hold" for s in sigmas)))
 
@@ -76,7 +78,8 @@ def seeds_table(sm):
     c, m = sm["config"], sm["machine"]
     L = [f"Fashion-MNIST, {c['n_test']} test images, {sm['budget']:g} {sm['clock']} of training per method and seed, seeds {sm['seeds']} "
          f"(each seed: the network's initialisation, the minibatch order and the noise draws, shared by the three methods); {m['cpu']}, "
-         f"torch {m['torch']}. Test PSNR (dB) of the denoiser picked on validation; differences paired over seeds.", "",
+         f"torch {m['torch']}. Test PSNR (dB) of " + ("the denoiser picked on validation" if sm["denoiser"] == "picked" else f"the {sm['denoiser']} denoiser")
+         + " (noisy: the observations; blur: the Gaussian blur tuned on validation); differences paired over seeds.", "",
          "| σ | noisy | blur | CD | DCD | DSM | DCD − CD | DCD − DSM |", "|---|---|---|---|---|---|---|---|"]
     for s, p in sm["per"].items():
         f = lambda k: S.fmt(p["cells"][k], 2, n=False)
@@ -98,6 +101,7 @@ def main(argv=None):
     p.add_argument("--n-val", type=int, default=300); p.add_argument("--seed", type=int, default=0); p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--device", default=None); p.add_argument("--data-root", default=None, help="Fashion-MNIST folder (default: the Debian package)")
     p.add_argument("--wall-clock", action="store_true", help="budgets in wall-clock seconds (the default on a GPU)")
+    p.add_argument("--tweedie-only", action="store_true", help="score Tweedie's denoiser only (no MAP / posterior-mean chains: the seeds study)")
     p.add_argument("--out", default=None, help=f"JSON path (default {os.path.relpath(RESULTS)}/METHOD.json or grid_METHOD.json)")
     a = p.parse_args(argv)
     if a.seeds_table: print(seeds_table(seeds_summary())); return 0
@@ -107,7 +111,7 @@ def main(argv=None):
     cpu = not (a.wall_clock or (a.device or "").startswith("cuda") or (a.device is None and torch.cuda.is_available()))
     if cpu: use_cpu_clock()
     runs = list(GRID[a.grid].items()) if a.grid else [(a.method, a.method)]
-    kw = dict(sigmas=a.sigmas, budgets=[120.] if a.grid else a.budgets, curve=[] if a.grid else a.curve, arch=a.arch, chains=not a.grid,
+    kw = dict(sigmas=a.sigmas, budgets=[120.] if a.grid else a.budgets, curve=[] if a.grid else a.curve, arch=a.arch, chains=not (a.grid or a.tweedie_only),
               n_val=a.n_val, n_test=500 if a.grid else a.n_test, batch_size=a.batch_size, seed=a.seed, device=a.device, data_root=a.data_root, progress=False)
     t0, out = time.time(), a.out or os.path.join(RESULTS, (f"grid_{a.grid}" if a.grid else a.method) + ".json")
     try: res = [denoise_study((label, spec) if a.grid else label, **kw) for label, spec in runs]
