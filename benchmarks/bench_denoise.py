@@ -78,7 +78,7 @@ def seeds_table(sm):
     c, m = sm["config"], sm["machine"]
     L = [f"Fashion-MNIST, {c['n_test']} test images, {sm['budget']:g} {sm['clock']} of training per method and seed, seeds {sm['seeds']} "
          f"(each seed: the network's initialisation, the minibatch order and the noise draws, shared by the three methods); {m['cpu']}, "
-         f"torch {m['torch']}. Test PSNR (dB) of " + ("the denoiser picked on validation" if sm["denoiser"] == "picked" else f"the {sm['denoiser']} denoiser")
+         f"torch {m['torch']}. Test PSNR (dB) of " + ("the denoiser picked on validation" if sm["denoiser"] == "picked" else "Tweedie's denoiser" if sm["denoiser"] == "tweedie" else f"the {sm['denoiser']} denoiser")
          + " (noisy: the observations; blur: the Gaussian blur tuned on validation); differences paired over seeds.", "",
          "| σ | noisy | blur | CD | DCD | DSM | DCD − CD | DCD − DSM |", "|---|---|---|---|---|---|---|---|"]
     for s, p in sm["per"].items():
