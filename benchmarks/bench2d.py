@@ -349,8 +349,8 @@ def density_figure(dens, dsets, meths, path, lim):
 # thread) and are scored at every budget (the shorter budget is a snapshot of the same run, resumed exactly from a checkpoint);
 # the evaluation seeds are shared by the two methods (initialisation, training data, minibatch order, held-out set) and are
 # not the seeds (0, 1) of the best-of-variants sweep that chose the recommended DCD.
-FAIR = dict(budgets=[10., 30.], seeds=[2, 3, 4], cd_k=10, cd_step_sizes=[0.001, 0.003, 0.01, 0.03], datasets=list(DATASETS),
-            n_held=EVAL_SAMPLES, tune_seed=100, n_val=5000, tune_budget=10.)
+FAIR = dict(budgets=[5., 15.], seeds=[2, 3, 4], cd_k=10, cd_step_sizes=[0.001, 0.003, 0.01, 0.03], datasets=list(DATASETS),
+            n_held=EVAL_SAMPLES, tune_seed=100, n_val=5000, tune_budget=5.)
 FAIR_QUICK = dict(FAIR, budgets=[2., 4.], tune_budget=2., seeds=[0, 1], cd_step_sizes=[0.003, 0.01, 0.03], datasets=["8gaussians", "rings"], n_held=5000, n_val=2000)
 
 def fair_losses(cfg):
