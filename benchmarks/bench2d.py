@@ -10,7 +10,7 @@ least `steps` optimiser steps AND spent at least CD-10's training time for `step
 The EMA model is scored periodically on a held-out set (grid-normalised NLL, KL where the density is known); MMD² at step
 `steps`. Uses only dcd_nb's public functions. Writes a small JSON (no weights), a density-grid PNG and prints markdown tables.
 """
-import argparse, json, math, os, tempfile, time, warnings
+import argparse, contextlib, io, json, math, os, tempfile, time, warnings
 import numpy as np
 import torch
 import matplotlib
@@ -365,7 +365,7 @@ def fair_run(loss, dataset, seed, budgets, data, held, cfg, ckdir):
     ck = os.path.join(ckdir, "fair.pt")
     if os.path.exists(ck): os.remove(ck)
     rows, t0, c0, h = [], time.perf_counter(), time.process_time(), None
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):   # fit's "resuming from <checkpoint>" lines
         warnings.simplefilter("ignore")
         for t, h in train_checkpoints(E, loss, data, sorted(budgets), ck, lr=cfg["lr"], batch_size=cfg["batch_size"], seed=seed,
                                       ema=cfg["ema"], progress=False):
