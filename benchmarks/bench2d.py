@@ -378,7 +378,7 @@ def fair_run(loss, dataset, seed, budgets, data, held, cfg, ckdir):
         rows.append(dict(rows[-1], budget=t))
     if os.path.exists(ck): os.remove(ck)
     sps = float(np.median(h["sec"]))
-    for r in rows: r.update(sec_per_step=sps, run_wall_sec=time.perf_counter() - t0, run_cpu_sec=time.process_time() - c0)
+    for r in rows: r.update(sec_per_step=sps, run_wall_sec=time.perf_counter() - t0, run_cpu_sec=time.process_time() - c0, load_avg_1min=os.getloadavg()[0])
     return rows
 
 def fair_tune(cfg, ckdir, log):
