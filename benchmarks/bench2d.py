@@ -103,7 +103,7 @@ def run_one(name, kw, dataset, seed, steps, T, data, held, cfg, ckdir, want_dens
     while True:
         nxt = step + (ev if step < steps else 2 * ev)
         if step < steps: nxt = min(nxt, steps)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):   # fit's "resuming from <checkpoint>" lines
             warnings.simplefilter("ignore")
             hist = fit(E, loss, data, steps=nxt, lr=cfg["lr"], batch_size=cfg["batch_size"], seed=seed, ema=cfg["ema"],
                        ckpt_path=ck, progress=False)
