@@ -154,7 +154,6 @@ def main(argv=None):
         print(table([dict(method=k, steps=v["steps"], **{"within 2 std": f"{v['within_2std']:.3f}", "max share dev": f"{v['max_share_dev']:.3f}",
                           "sampling s": v["sample_s"]}) for k, v in res["methods"].items()], ["method", "steps", "within 2 std", "max share dev", "sampling s"]))
     if a.only == "seeds":   # per-seed rows under their own key; paired differences DCD - X over the shared seeds
-        import seeds as S
         t0, c0, rows = time.time(), time.process_time(), []
         for seed in a.seeds:
             for b in a.budgets:
