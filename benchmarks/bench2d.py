@@ -10,7 +10,7 @@ least `steps` optimiser steps AND spent at least CD-10's training time for `step
 The EMA model is scored periodically on a held-out set (grid-normalised NLL, KL where the density is known); MMD² at step
 `steps`. Uses only dcd_nb's public functions. Writes a small JSON (no weights), a density-grid PNG and prints markdown tables.
 """
-import argparse, json, math, os, tempfile, time, warnings
+import argparse, contextlib, io, json, math, os, tempfile, time, warnings
 import numpy as np
 import torch
 import matplotlib
@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 from dcd_nb.core import set_seed, machine_info  # machine_info: also imported from here by the other benchmarks
 from dcd_nb.energy import MLPEnergy
 from dcd_nb.train import fit, make_loss
+from dcd_nb.dcd import RECOMMENDED
 from dcd_nb.toy import (DATASETS, KNOWN_DENSITIES, sample_2d, nll_2d, kl_2d, mmd2, model_samples, true_entropy_2d,
                         grid_log_density, EVAL_LIM, EVAL_GRID, EVAL_SAMPLES, MMD_SAMPLES, MMD_MALA_STEPS, MMD_BANDWIDTH)
 
@@ -102,7 +103,7 @@ def run_one(name, kw, dataset, seed, steps, T, data, held, cfg, ckdir, want_dens
     while True:
         nxt = step + (ev if step < steps else 2 * ev)
         if step < steps: nxt = min(nxt, steps)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):   # fit's "resuming from <checkpoint>" lines
             warnings.simplefilter("ignore")
             hist = fit(E, loss, data, steps=nxt, lr=cfg["lr"], batch_size=cfg["batch_size"], seed=seed, ema=cfg["ema"],
                        ckpt_path=ck, progress=False)
@@ -342,6 +343,218 @@ def density_figure(dens, dsets, meths, path, lim):
     Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
 
 
+# ---------------------------------------------------------------------------------------------------------------- fair study
+# The recommended DCD (dcd_nb.dcd.RECOMMENDED with make_loss's σ, fixed before the run, not tuned here) against CD-10 whose
+# Langevin step size is tuned per dataset on a separate tuning seed (at the shortest budget, a 4-point grid); both train for a budget of CPU seconds (one
+# thread) and are scored at every budget (the shorter budget is a snapshot of the same run, resumed exactly from a checkpoint);
+# the evaluation seeds are shared by the two methods (initialisation, training data, minibatch order, held-out set) and are
+# not the seeds (0, 1) of the best-of-variants sweep that chose the recommended DCD.
+FAIR = dict(budgets=[5., 15.], seeds=[2, 3, 4], cd_k=10, cd_step_sizes=[0.001, 0.003, 0.01, 0.03], datasets=list(DATASETS),
+            n_held=EVAL_SAMPLES, tune_seed=100, n_val=5000, tune_budget=5.)
+FAIR_QUICK = dict(FAIR, budgets=[2., 4.], tune_budget=2., seeds=[0, 1], cd_step_sizes=[0.003, 0.01, 0.03], datasets=["8gaussians", "rings"], n_held=5000, n_val=2000)
+
+def fair_losses(cfg):
+    "name -> function of the CD step size giving the loss (DCD ignores it)."
+    return {"dcd": lambda step=None: make_loss("dcd", **RECOMMENDED),
+            f"cd-{cfg['cd_k']}": lambda step: make_loss("cd", k=cfg["cd_k"], step_size=step)}
+
+def fair_run(loss, dataset, seed, budgets, data, held, cfg, ckdir):
+    "Train from seed `seed` for max(budgets) CPU seconds, scoring the EMA model at every budget; rows, one per budget."
+    from dcd_nb.denoise import train_checkpoints  # exact resumption between budgets
+    set_seed(seed); E = MLPEnergy(2, 128, 3)
+    ck = os.path.join(ckdir, "fair.pt")
+    if os.path.exists(ck): os.remove(ck)
+    rows, t0, c0, h = [], time.perf_counter(), time.process_time(), None
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):   # fit's "resuming from <checkpoint>" lines
+        warnings.simplefilter("ignore")
+        for t, h in train_checkpoints(E, loss, data, sorted(budgets), ck, lr=cfg["lr"], batch_size=cfg["batch_size"], seed=seed,
+                                      ema=cfg["ema"], progress=False):
+            model = h.ema.eval()
+            nll = nll_2d(model, held, lim=cfg["lim"], n=cfg["grid_n"])
+            kl = kl_2d(model, dataset, lim=cfg["lim"], n=cfg["grid_n"]) if dataset in KNOWN_DENSITIES else None
+            rows.append(dict(budget=t, nll=float(nll), kl=None if kl is None else float(kl), steps=len(h["loss"]),
+                             train_sec=float(sum(h["sec"])), diverged=h["diverged"]))
+    for t in sorted(budgets)[len(rows):]:  # diverged before t: the guard's rolled-back model stands for the later budgets
+        rows.append(dict(rows[-1], budget=t))
+    if os.path.exists(ck): os.remove(ck)
+    sps = float(np.median(h["sec"]))
+    for r in rows: r.update(sec_per_step=sps, run_wall_sec=time.perf_counter() - t0, run_cpu_sec=time.process_time() - c0, load_avg_1min=os.getloadavg()[0])
+    return rows
+
+def fair_tune(cfg, ckdir, log):
+    "CD's step size per dataset: each value trained on the tuning seed for the shortest budget, picked by validation NLL (a diverged run only if all did)."
+    seed, losses, out = cfg["tune_seed"], fair_losses(cfg), {}
+    cd = f"cd-{cfg['cd_k']}"
+    for ds in cfg["datasets"]:
+        data, val = sample_2d(ds, cfg["n_train"], seed=seed), sample_2d(ds, cfg["n_val"], seed=seed + 1)
+        rows = []
+        for v in cfg["cd_step_sizes"]:
+            for r in fair_run(losses[cd](v), ds, seed, [cfg["tune_budget"]], data, val, cfg, ckdir): rows.append(dict(r, step_size=v))
+            log(f"tune {ds:12s} {cd} step {v:<6g} val NLL " + " ".join(f"{r['budget']:g}s {r['nll']:.4f}{'†' if r['diverged'] else ''}"
+                                                                         for r in rows if r["step_size"] == v))
+        best = min(rows, key=lambda r: (r["diverged"] is not None, r["nll"]))["step_size"]
+        pick = {str(b): best for b in cfg["budgets"]}   # the step picked at the tuning budget serves every budget
+        out[ds] = dict(rows=rows, chosen=pick)
+    return out
+
+def fair_main(a, quick):
+    "The fair study: tuning, then every dataset and seed; writes the JSON after every run."
+    import dcd_nb.train
+    from cpu_clock import use_cpu_clock
+    clock = dcd_nb.train.time
+    use_cpu_clock()
+    try: return _fair_main(a, quick)
+    finally: dcd_nb.train.time = clock   # in-process callers (the notebook) get fit's own clock back
+
+def _fair_main(a, quick):
+    cfg = dict(SETTINGS, **(FAIR_QUICK if quick else FAIR))
+    cfg.update(dcd=dict(make_loss("dcd", **RECOMMENDED).kw), recommended=dict(RECOMMENDED))
+    for k in ("datasets", "seeds", "budgets"):
+        if getattr(a, k, None) is not None: cfg[k] = getattr(a, k)
+    cfg["tune_budget"] = min(cfg["budgets"])
+    t_start, c_start = time.perf_counter(), time.process_time()
+    log = lambda s: print(f"[{time.perf_counter() - t_start:7.1f}s wall {time.process_time() - c_start:7.1f}s cpu] {s}", flush=True)
+    res = dict(config=cfg, machine=machine_info(), quick=quick, runs=[], started=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+               clock="CPU seconds of this process, one thread", command="python benchmarks/bench2d.py --fair" + (" --quick" if quick else ""))
+    losses, cd = fair_losses(cfg), f"cd-{cfg['cd_k']}"
+    with tempfile.TemporaryDirectory() as ckdir:
+        res["tuning"] = fair_tune(cfg, ckdir, log)
+        res["tune_wall_sec"], res["tune_cpu_sec"] = time.perf_counter() - t_start, time.process_time() - c_start
+        save_json(res, a.out)
+        for seed in cfg["seeds"]:
+            for ds in cfg["datasets"]:
+                data, held = sample_2d(ds, cfg["n_train"], seed=1000 + seed), sample_2d(ds, cfg["n_held"], seed=999)
+                for r in fair_run(losses["dcd"](), ds, seed, cfg["budgets"], data, held, cfg, ckdir):
+                    res["runs"].append(dict(r, dataset=ds, seed=seed, method="dcd", step_size=None))
+                chosen = res["tuning"][ds]["chosen"]
+                for v in sorted(set(chosen.values())):  # one run per chosen step size, up to the largest budget it was chosen for
+                    bs = [b for b in cfg["budgets"] if chosen[str(b)] == v]
+                    for r in fair_run(losses[cd](v), ds, seed, [b for b in cfg["budgets"] if b <= max(bs)], data, held, cfg, ckdir):
+                        if r["budget"] in bs: res["runs"].append(dict(r, dataset=ds, seed=seed, method=cd, step_size=v))
+                log(f"seed {seed} {ds:12s} " + "  ".join(f"{r['method']}@{r['budget']:g}s {r['nll']:.4f}{'†' if r['diverged'] else ''} ({r['steps']} steps)"
+                                                          for r in res["runs"] if r["dataset"] == ds and r["seed"] == seed))
+                save_json(res, a.out)
+    res["wall_sec"], res["cpu_sec"] = time.perf_counter() - t_start, time.process_time() - c_start
+    res["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    save_json(res, a.out)
+    print("\n" + fair_tables(res))
+    return res
+
+def fair_retune(a):
+    "CD-10 re-tuned at the longest budget on the sets where its chosen step diverged there, then rerun on the evaluation seeds; adds res['retune']."
+    import dcd_nb.train
+    from cpu_clock import use_cpu_clock
+    clock = dcd_nb.train.time; use_cpu_clock()
+    try:
+        res = json.load(open(a.out)); cfg = res["config"]; b = max(cfg["budgets"]); cd = f"cd-{cfg['cd_k']}"
+        t0, c0 = time.perf_counter(), time.process_time()
+        bad = sorted({r["dataset"] for r in res["runs"] if r["method"] == cd and r["budget"] == b and r["diverged"] is not None}, key=cfg["datasets"].index)
+        out, losses = {}, fair_losses(cfg)
+        with tempfile.TemporaryDirectory() as ckdir:
+            for ds in bad:
+                data, val = sample_2d(ds, cfg["n_train"], seed=cfg["tune_seed"]), sample_2d(ds, cfg["n_val"], seed=cfg["tune_seed"] + 1)
+                rows = [dict(r, step_size=v) for v in cfg["cd_step_sizes"] for r in fair_run(losses[cd](v), ds, cfg["tune_seed"], [b], data, val, cfg, ckdir)]
+                v = min(rows, key=lambda r: (r["diverged"] is not None, r["nll"]))["step_size"]
+                print(f"retune {ds}: " + ", ".join(f"{r['step_size']:g} {r['nll']:.3f}{'†' if r['diverged'] else ''}" for r in rows) + f" -> {v:g}", flush=True)
+                runs = []
+                for seed in cfg["seeds"]:
+                    data, held = sample_2d(ds, cfg["n_train"], seed=1000 + seed), sample_2d(ds, cfg["n_held"], seed=999)
+                    runs += [dict(r, dataset=ds, seed=seed, method=cd, step_size=v) for r in fair_run(losses[cd](v), ds, seed, [b], data, held, cfg, ckdir)]
+                out[ds] = dict(tuning=rows, chosen=v, runs=runs)
+        res["retune"] = dict(budget=b, sets=out, wall_sec=time.perf_counter() - t0, cpu_sec=time.process_time() - c0,
+                             command="python benchmarks/bench2d.py --fair --retune-diverged")
+        save_json(res, a.out); print("\n" + fair_tables(res)); return res
+    finally: dcd_nb.train.time = clock
+
+def fair_summary(res):
+    "Per dataset and budget: each method's NLL cell, the paired difference DCD − CD and its verdict; the cost ratio; the targets."
+    import seeds as S
+    cfg = res["config"]; cd = f"cd-{cfg['cd_k']}"
+    done = {(r["dataset"], r["seed"]) for r in res["runs"] if r["method"] == cd and r["budget"] == max(cfg["budgets"])}
+    runs = [r for r in res["runs"] if (r["dataset"], r["seed"]) in done]  # whole (dataset, seed) blocks only
+    dsets = [d for d in cfg["datasets"] if any(r["dataset"] == d for r in runs)]
+    per = {}
+    for b in cfg["budgets"]:
+        for d in dsets:
+            by = {m: {r["seed"]: r for r in runs if r["dataset"] == d and r["method"] == m and r["budget"] == b} for m in ("dcd", cd)}
+            diff = S.paired({s: r["nll"] for s, r in by["dcd"].items()}, {s: r["nll"] for s, r in by[cd].items()})
+            per[(b, d)] = dict(dcd=S.cell([r["nll"] for r in by["dcd"].values()]), cd=S.cell([r["nll"] for r in by[cd].values()]),
+                               diff=diff, verdict=S.verdict(diff, better="lower"), step_size=res["tuning"][d]["chosen"][str(b)],
+                               diverged={m: sum(r["diverged"] is not None for r in by[m].values()) for m in by},
+                               steps={m: S.cell([r["steps"] for r in by[m].values()]) for m in by})
+    ratio = {}
+    for d in dsets:
+        for s in {r["seed"] for r in runs if r["dataset"] == d}:
+            sp = {r["method"]: r["sec_per_step"] for r in runs if r["dataset"] == d and r["seed"] == s}
+            ratio[(d, s)] = sp["dcd"] / sp[cd]
+    cost = S.cell(list(ratio.values()))
+    tg = {}
+    for b in cfg["budgets"]:
+        vs = [per[(b, d)]["verdict"] for d in dsets]
+        tg[b] = dict(no_worse=sum(v != "does not hold" for v in vs), better=sum(v == "holds" for v in vs), n_sets=len(dsets))
+        tg[b]["met"] = tg[b]["no_worse"] == len(dsets) and tg[b]["better"] >= math.ceil(5 / 8 * len(dsets))
+    retune = {}
+    for d, rt in res.get("retune", {}).get("sets", {}).items():
+        b = res["retune"]["budget"]
+        x = {s: r["nll"] for s, r in ((r["seed"], r) for r in runs if r["dataset"] == d and r["method"] == "dcd" and r["budget"] == b)}
+        y = {r["seed"]: r["nll"] for r in rt["runs"]}
+        diff = S.paired(x, y)
+        retune[d] = dict(step_size=rt["chosen"], cd=S.cell(list(y.values())), dcd=S.cell(list(x.values())), diff=diff,
+                         verdict=S.verdict(diff, better="lower"), diverged=sum(r["diverged"] is not None for r in rt["runs"]),
+                         steps=S.cell([r["steps"] for r in rt["runs"]]))
+    if retune:   # the longer budget's target with the re-tuned CD-10 where the first choice diverged
+        b = res["retune"]["budget"]
+        vs = [retune[d]["verdict"] if d in retune else per[(b, d)]["verdict"] for d in dsets]
+        tg[b]["retuned"] = dict(no_worse=sum(v != "does not hold" for v in vs), better=sum(v == "holds" for v in vs))
+        tg[b]["retuned"]["met"] = tg[b]["retuned"]["no_worse"] == len(dsets) and tg[b]["retuned"]["better"] >= math.ceil(5 / 8 * len(dsets))
+    return dict(per=per, cost=cost, cost_met=cost["mean"] is not None and cost["mean"] <= 0.5, targets=tg, datasets=dsets, cd=cd,
+                n_seeds=len({r["seed"] for r in runs}), retune=retune)
+
+def fair_tables(res):
+    "Markdown: setup, the tuning table, the per-set table at each budget, the cost and the targets."
+    import seeds as S
+    sm, cfg, mi = fair_summary(res), res["config"], res["machine"]; cd = sm["cd"]
+    L = [f"**Machine** {mi['cpu']}, {mi['cores']} cores, one thread; torch {mi['torch']}. **Budgets** {', '.join(f'{b:g}' for b in cfg['budgets'])} "
+         f"CPU seconds of training per run; **seeds** {cfg['seeds']} (shared by both methods); {cfg['network']}, Adam lr {cfg['lr']}, "
+         f"batch {cfg['batch_size']}, EMA {cfg['ema']} (scored); NLL on {cfg['n_held']} held-out points, grid {cfg['grid_n']}² on "
+         f"[-{cfg['lim']}, {cfg['lim']}]². **DCD** fixed in advance: " + ", ".join(f"{k}={v}" for k, v in cfg["dcd"].items() if v is not None and k in ("estimator", "n_particles", "sigma")) +
+         f". **{cd.upper()}** step size tuned per set over {cfg['cd_step_sizes']} on seed {cfg['tune_seed']}, {cfg['tune_budget']:g} CPU s per "
+         f"value, picked by NLL on {cfg['n_val']} validation points, used at every budget.", ""]
+    L += [f"| set | chosen step | validation NLL per step size after {cfg['tune_budget']:g} s (†: diverged) |", "|---|---|---|"]
+    for d in sm["datasets"]:
+        t = res["tuning"][d]
+        L.append(f"| {d} | {t['chosen'][str(cfg['budgets'][0])]:g} | " +
+                 ", ".join(f"{r['step_size']:g}: {r['nll']:.3f}{'†' if r['diverged'] else ''}" for r in t["rows"]) + " |")
+    for b in cfg["budgets"]:
+        L += ["", f"**{b:g} CPU s per run**: held-out NLL (nats), mean ± s.e. (n seeds); DCD − {cd.upper()} paired over seeds; "
+                  "holds = DCD lower by more than 2 s.e.; † runs stopped by the divergence guard", "",
+              f"| set | DCD | {cd.upper()} (step) | DCD − {cd.upper()} | verdict | steps DCD / {cd.upper()} |", "|---|---|---|---|---|---|"]
+        for d in sm["datasets"]:
+            p = sm["per"][(b, d)]
+            dv = lambda m: "" if not p["diverged"][m] else f" †{p['diverged'][m]}"
+            L.append(f"| {d} | {S.fmt(p['dcd'])}{dv('dcd')} | {S.fmt(p['cd'])}{dv(cd)} ({p['step_size']:g}) | {S.fmt(p['diff'])} | {p['verdict']} | "
+                     f"{p['steps']['dcd']['mean']:.0f} / {p['steps'][cd]['mean']:.0f} |")
+        t = sm["targets"][b]
+        L.append(f"\nAt {b:g} s: DCD no worse than {cd.upper()} by more than 2 s.e. on {t['no_worse']}/{t['n_sets']} sets, better by more "
+                 f"than 2 s.e. on {t['better']}/{t['n_sets']}: target {'met' if t['met'] else 'not met'}.")
+    if sm["retune"]:
+        b = res["retune"]["budget"]
+        L += ["", f"**{cd.upper()} re-tuned at {b:g} s** on the sets where the step chosen at {cfg['tune_budget']:g} s diverged at {b:g} s (the same grid "
+                  f"and tuning seed, now trained for {b:g} s; a second chance for {cd.upper()} only, so it favours the baseline):", "",
+              f"| set | step | validation NLL per step size after {b:g} s | DCD | {cd.upper()} re-tuned | DCD − {cd.upper()} | verdict |", "|---|---|---|---|---|---|---|"]
+        for d, p in sm["retune"].items():
+            rt = res["retune"]["sets"][d]
+            L.append(f"| {d} | {p['step_size']:g} | " + ", ".join(f"{r['step_size']:g}: {r['nll']:.3f}{'†' if r['diverged'] else ''}" for r in rt["tuning"])
+                     + f" | {S.fmt(p['dcd'])} | {S.fmt(p['cd'])}{' †' + str(p['diverged']) if p['diverged'] else ''} | {S.fmt(p['diff'])} | {p['verdict']} |")
+        t = sm["targets"][b]["retuned"]
+        L.append(f"\nAt {b:g} s with these: DCD no worse on {t['no_worse']}/{len(sm['datasets'])} sets, better by more than 2 s.e. on "
+                 f"{t['better']}/{len(sm['datasets'])}: target {'met' if t['met'] else 'not met'}.")
+    L.append(f"\n**Cost per step** DCD / {cd.upper()} (median CPU seconds per step, paired per set and seed): {S.fmt(sm['cost'])}; "
+             f"target ≤ 0.5: {'met' if sm['cost_met'] else 'not met'}.")
+    if "cpu_sec" in res: L.append(f"\nStudy: {res['cpu_sec'] / 60:.1f} CPU-min, {res['wall_sec'] / 60:.1f} min wall (tuning {res['tune_cpu_sec'] / 60:.1f} CPU-min).")
+    return "\n".join(L)
+
+
 # ---------------------------------------------------------------------------------------------------------------- main
 def save_json(res, path):
     os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
@@ -366,9 +579,18 @@ def main(argv=None):
     p.add_argument("--seeds", nargs="+", type=int); p.add_argument("--steps", type=int)
     p.add_argument("--no-tune", action="store_true", help="skip tuning, use make_loss defaults")
     p.add_argument("--summarize", action="store_true", help="only re-read --out (and its density .npz) and print the tables")
-    p.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "bench2d.json"))
+    p.add_argument("--fair", action="store_true", help="the fair study: recommended DCD vs tuned CD-10 at budgets of CPU seconds, "
+                                                      "3 seeds (--quick: 2 sets, 2 seeds, 2 s and 4 s)")
+    p.add_argument("--budgets", nargs="+", type=float, help="--fair: training budgets in CPU seconds")
+    p.add_argument("--retune-diverged", action="store_true", help="--fair: re-tune CD-10 at the longest budget where its step diverged there (reads --out)")
+    p.add_argument("--out", default=None, help="JSON path (default benchmarks/results/bench2d.json, with --fair bench2d_fair.json)")
     a = p.parse_args(argv)
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    a.out = a.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "bench2d_fair.json" if a.fair else "bench2d.json")
+    if a.fair:
+        if a.summarize: print(fair_tables(json.load(open(a.out)))); return
+        if a.retune_diverged: return fair_retune(a)
+        return fair_main(a, a.quick)
     png, npz = os.path.splitext(a.out)[0] + ".png", os.path.splitext(a.out)[0] + "_density.npz"
     if a.summarize: return finish(json.load(open(a.out)), a.out, png, npz, None, time.perf_counter(), print)
     cfg = dict(SETTINGS, **(QUICK if a.quick else FULL))

@@ -11,6 +11,7 @@ of a mode's share from 1/8; and the relative score error per level against the e
 
     python benchmarks/bench_generate.py                   # the ablation at 60 s and the methods at 60 s and 120 s (about 25 CPU-min)
     python benchmarks/bench_generate.py --only ablation   # one part (the committed JSON: both parts, in two processes)
+    python benchmarks/bench_generate.py --only seeds --seeds 0 1 2 --budgets 60   # the methods table on 3 seeds (about 10 CPU-min)
 
 The image study lives in benchmarks/bench_images.py.
 
@@ -96,12 +97,36 @@ def table(rows, keys):
     for r in rows: lines.append("| " + " | ".join(str(r.get(k, "")) for k in keys) + " |")
     return "\n".join(lines)
 
+def seeds_summary(ms):
+    "budget -> method -> within-2-std cell, and the paired difference DCD − method with its verdict (higher is better)."
+    import seeds as S
+    out = {}
+    for b in ms["budgets"]:
+        val = {m: {r["seed"]: r["within_2std"] for r in ms["rows"] if r["method"] == m and r["budget"] == b} for m in METHODS}
+        dev = {m: [r["max_share_dev"] for r in ms["rows"] if r["method"] == m and r["budget"] == b] for m in METHODS}
+        out[b] = {m: dict(cell=S.cell(list(val[m].values())), max_share_dev=S.cell(dev[m]),
+                          steps=S.cell([r["steps"] for r in ms["rows"] if r["method"] == m and r["budget"] == b]),
+                          diff=None if m == "DCD" else S.paired(val["DCD"], val[m])) for m in METHODS}
+        for m in METHODS:
+            if m != "DCD": out[b][m]["verdict"] = S.verdict(out[b][m]["diff"], better="higher")
+    return out
+
+def seeds_table(ms):
+    "Markdown: share within 2 std and max share deviation, mean ± s.e. (n seeds), and DCD − method paired over seeds."
+    import seeds as S
+    sm, L = seeds_summary(ms), ["| method | budget (CPU s) | steps | within 2 std | max share dev | DCD − method (within 2 std) | verdict |", "|---|---|---|---|---|---|---|"]
+    for b, by in sm.items():
+        for m, c in by.items():
+            L.append(f"| {m} | {b:g} | {c['steps']['mean']:.0f} | {S.fmt(c['cell'])} | {S.fmt(c['max_share_dev'])} | "
+                     f"{'—' if c['diff'] is None else S.fmt(c['diff'])} | {c.get('verdict', '—')} |")
+    return "\n".join(L)
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--budgets", type=float, nargs="+", default=[60., 120.], help="training seconds per method (methods part)")
     p.add_argument("--ablation-budget", type=float, default=60., help="training seconds per ablation row")
-    p.add_argument("--only", choices=("ablation", "methods"), default=None)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--only", choices=("ablation", "methods", "seeds"), default=None, help="seeds: the methods on every seed of --seeds")
+    p.add_argument("--seed", type=int, default=0); p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--out", default=OUT)
     a = p.parse_args(argv)
     torch.set_num_threads(1)
@@ -128,6 +153,16 @@ def main(argv=None):
         print("\nMethods at equal training time (the default TimeMLPEnergy):\n")
         print(table([dict(method=k, steps=v["steps"], **{"within 2 std": f"{v['within_2std']:.3f}", "max share dev": f"{v['max_share_dev']:.3f}",
                           "sampling s": v["sample_s"]}) for k, v in res["methods"].items()], ["method", "steps", "within 2 std", "max share dev", "sampling s"]))
+    if a.only == "seeds":   # per-seed rows under their own key; paired differences DCD - X over the shared seeds
+        t0, c0, rows = time.time(), time.process_time(), []
+        for seed in a.seeds:
+            for b in a.budgets:
+                for m, loss in METHODS.items():
+                    r = run({}, loss, b, seed); r.pop("samples")
+                    rows.append(dict(r, method=m, budget=b, seed=seed)); print(f"  seed {seed} {m} @ {b:g} s: {r['within_2std']:.3f} within 2 std, {r['steps']} steps", flush=True)
+        res = dict(methods_seeds=dict(rows=rows, seeds=a.seeds, budgets=a.budgets, wall_sec=round(time.time() - t0, 1),
+                                      cpu_sec=round(time.process_time() - c0, 1), command=res["command"], machine=res["machine"]))
+        print("\n" + seeds_table(res["methods_seeds"]))
     if os.path.exists(a.out) and a.only is not None:   # keep the other part of an earlier run
         old = json.load(open(a.out)); res = {**old, **{k: v for k, v in res.items() if v}}
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
