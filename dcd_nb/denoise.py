@@ -474,6 +474,7 @@ def merge_studies(results:list # `denoise_study` results (or their JSON), one pe
         for s, d in r.get("examples", {}).items(): ex.setdefault(float(s), {}).update(d)
     return dict(configs=[r["config"] for r in results], rows=rows, curve=[c for r in results for c in r["curve"]], examples=ex)
 
+# %% ../nbs/11_denoise.ipynb #5547c1f2
 def study_summary(rows:list # study rows
                  )->dict:   # {budget: {sigma: {method: (PSNR, SSIM)}}}, the baselines under every budget
     "The picked denoiser's test PSNR and SSIM per budget, σ and method."
