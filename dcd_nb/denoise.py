@@ -401,6 +401,13 @@ def _at_checkpoint(Ev, info, t, pairs, lad, budgets, chains, flat, seed, n_curve
     return curve, rows, shown
 
 # %% ../nbs/11_denoise.ipynb #375bfc17
+def _study_examples(pairs, rows, xte, n_show):
+    "The figure's images per σ: clean, noisy and the tuned blur's output (each method's denoised images are added as it trains)."
+    blur = {r["sigma"]: r["blur_sigma"] for r in rows if r["method"] == "blur"}
+    return {s: {"clean": xte[:n_show], "noisy": y[:n_show].clamp(0, 1), "blur": gaussian_blur_denoise(y[:n_show], blur[s]).clamp(0, 1)}
+            for s, (_, (y, _)) in pairs.items()}
+
+# %% ../nbs/11_denoise.ipynb #171bd57d
 def denoise_study(method="dcd",           # a key of STUDY_METHODS, or (label, settings dict) for a variant
                   sigmas=(0.1, 0.2, 0.3), # noise levels (each a modelled level of the ladder)
                   budgets=(120., 600.),   # training times at which every denoiser is tuned and scored
@@ -413,8 +420,7 @@ def denoise_study(method="dcd",           # a key of STUDY_METHODS, or (label, s
                   n_curve:int=500,        # test images of the curve
                   batch_size:int=32, lr:float=1e-3, seed:int=0,
                   device=None,            # where to train and denoise
-                  data=None,              # (train, test) image tensors (N, 1, H, W) in [0, 1]; None: Fashion-MNIST
-                  data_root=None,         # Fashion-MNIST folder (see `fashion_mnist`)
+                  data=None, data_root=None, # (train, test) images (N, 1, H, W) in [0, 1]; None: Fashion-MNIST from data_root (`fashion_mnist`)
                   n_show:int=8,           # test images kept for the figure
                   progress:bool=True      # progress bars
                  )->dict:                 # dict(config, rows, curve, examples, energy): `energy` is the trained model, ready for `denoise`
@@ -427,10 +433,7 @@ def denoise_study(method="dcd",           # a key of STUDY_METHODS, or (label, s
     flat, E, D = arch == "mlp", study_energy(arch, xtr.shape[-1]), xtr[0].numel()
     pairs = {s: noisy_pairs(s, (xva, xte), seed) for s in sigmas}
     rows, curve_rows = [r for s in sigmas for r in baseline_rows(s, *pairs[s])], []
-    blur = {r["sigma"]: r["blur_sigma"] for r in rows if r["method"] == "blur"}
-    examples = {s: {"clean": xte[:n_show], "noisy": y[:n_show].clamp(0, 1), "blur": gaussian_blur_denoise(y[:n_show], blur[s]).clamp(0, 1)}
-                for s, (_, (y, _)) in pairs.items()}
-    times, budgets = sorted({float(t) for t in (*budgets, *curve)}), [float(b) for b in budgets]
+    examples, times, budgets = _study_examples(pairs, rows, xte, n_show), sorted({float(t) for t in (*budgets, *curve)}), [float(b) for b in budgets]
     set_seed(seed); E.to(dev)
     with tempfile.TemporaryDirectory() as tmp:
         for t, h in train_checkpoints(E, loss, (xtr.flatten(1) if flat else xtr).to(dev), times, os.path.join(tmp, "ck.pt"), lr=lr,
@@ -440,9 +443,8 @@ def denoise_study(method="dcd",           # a key of STUDY_METHODS, or (label, s
             c, r, shown = _at_checkpoint(h.ema.eval(), info, t, pairs, lad, budgets, chains, flat, seed, n_curve, n_show)
             curve_rows += c; rows += r
             for s, im in shown.items(): examples[s][f"{label}, {t:g} s"] = im
-    config = dict(method=label, settings=spec if isinstance(spec, dict) else STUDY_METHODS[spec], sigmas=list(sigmas), budgets=budgets,
-                  curve=times, arch=arch, ladder=lad.values, n_train=len(xtr), n_val=n_val, n_test=len(xte), n_curve=n_curve,
-                  batch_size=batch_size, lr=lr, seed=seed, device=str(dev))
+    config = dict(method=label, settings=spec if isinstance(spec, dict) else STUDY_METHODS[spec], sigmas=list(sigmas), budgets=budgets, curve=times, arch=arch,
+                  ladder=lad.values, n_train=len(xtr), n_val=n_val, n_test=len(xte), n_curve=n_curve, batch_size=batch_size, lr=lr, seed=seed, device=str(dev))
     E_out = h.ema.eval(); E_out.levels = tuple(lad.values)  # the trained energy (EMA weights) and the levels `denoise` checks σ against
     return dict(config=config, rows=rows, curve=curve_rows, examples=examples, energy=E_out)
 
