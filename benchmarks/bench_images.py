@@ -14,6 +14,8 @@ is the held-out denoising loss per noise level of the EMA weights at each stop, 
     python benchmarks/bench_images.py train dcd --budget 1800          # about 30 CPU-minutes; checkpoints under runs/bench_images
     python benchmarks/bench_images.py score dcd --budget 1800          # sample, score, write benchmarks/results/images/dcd.json
     python benchmarks/bench_images.py samplers dcd --budget 1800       # the sampler table on that energy
+    python benchmarks/bench_images.py train dcd --budget 1800 --seed 1 && python benchmarks/bench_images.py score dcd --budget 1800 --seed 1
+                                                                       # another seed: results/images/seeds/dcd_s1.json (no samples file)
     python benchmarks/bench_images.py train dcd --budget 600 --set dist=lognormal   # a lever: one recipe entry changed (own run names)
     python benchmarks/bench_images.py quick dcd --budget 600 --set dist=lognormal   # its row of the levers table (250 samples)
 
@@ -61,7 +63,10 @@ def set_lever(pairs):
         RECIPE[k] = type(RECIPE[k])(v) if not isinstance(RECIPE[k], str) else v
         TAG += f"+{k}={v}"
 
-def out_path(name): return os.path.join(OUT_DIR, "levers", name + TAG + ".json") if TAG else os.path.join(OUT_DIR, name + ".json")
+def out_path(name, seed=0):
+    "Where a result goes: the recipe's seed 0 beside its samples, other seeds under seeds/, levers under levers/."
+    if TAG: return os.path.join(OUT_DIR, "levers", f"{name}{TAG}" + (f"_s{seed}" if seed else "") + ".json")
+    return os.path.join(OUT_DIR, "seeds", f"{name}_s{seed}.json") if seed else os.path.join(OUT_DIR, name + ".json")
 
 def train(method, budget, seed):
     "Train one method; keep the EMA weights at each stop."
@@ -142,9 +147,9 @@ def score(method, budget, seed):
     res.update(recipe=RECIPE, seed=seed, machine=machine_info(), load_avg_1min=round(os.getloadavg()[0], 2),
                command=f"python benchmarks/bench_images.py train {method} --budget {budget:g} --seed {seed}{SET_ARGS} && "
                        f"python benchmarks/bench_images.py score {method} --budget {budget:g} --seed {seed}{SET_ARGS}")
-    os.makedirs(os.path.dirname(out_path(method)), exist_ok=True)
-    if not TAG: torch.save((x01 * 255).round().to(torch.uint8), os.path.join(OUT_DIR, f"{method}_samples.pt"))
-    write_atomic(out_path(method), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
+    os.makedirs(os.path.dirname(out_path(method, seed)), exist_ok=True)
+    if not TAG and not seed: torch.save((x01 * 255).round().to(torch.uint8), os.path.join(OUT_DIR, f"{method}_samples.pt"))   # the grids of 92
+    write_atomic(out_path(method, seed), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
     c = res["classifier"]
     print(f"{method}: {res['steps']} steps; classes {c['classes']}, confidence {c['mean_conf']}, Frechet {c['frechet']}; "
           f"FID {res['fid']}, KID {res['kid']} ± {res['kid_std']}", flush=True)
