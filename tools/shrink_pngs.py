@@ -1,6 +1,7 @@
 #!/usr/bin/env python
-"""Re-encode the PNG figures stored in notebooks to the smallest of: 8-bit grey (exact, for grey images), or a palette of the
-fewest colours (16, 24, 32, 48, 64; MAXCOVERAGE) whose pixel error stays small (99.9th percentile <= 40/255, max <= 80/255).
+"""Re-encode the PNG figures stored in notebooks to the smallest of: 8-bit grey (exact, or 64 levels: error <= 2/255, for grey
+images), or a palette of the fewest colours (16, 24, 32, 48, 64; MAXCOVERAGE) whose pixel error stays small (99.9th
+percentile <= 40/255, max <= 80/255).
 
     python tools/shrink_pngs.py nbs/12_generate.ipynb nbs/92_gpu_generate.ipynb   # rewrites the notebooks in place
 """
@@ -13,7 +14,8 @@ def shrink(b64):
     a = np.asarray(im).astype(int); best = raw
     def enc(img): out = io.BytesIO(); img.save(out, format="PNG", optimize=True); return out.getvalue()
     if (a[..., 3] == 255).all() and (a[..., 0] == a[..., 1]).all() and (a[..., 1] == a[..., 2]).all():
-        c = enc(Image.fromarray(a[..., 0].astype(np.uint8), "L"))
+        g = a[..., 0].astype(np.uint8)
+        c = min((enc(Image.fromarray(g, "L")), enc(Image.fromarray((np.round(g / 255 * 63) * (255 / 63)).round().astype(np.uint8), "L"))), key=len)
         return base64.b64encode(c).decode() if len(c) < len(best) else b64
     rgb = im.convert("RGB"); x = np.asarray(rgb).astype(int)
     for n in (16, 24, 32, 48, 64):
