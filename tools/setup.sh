@@ -28,8 +28,9 @@ fi
 
 # 2. The virtual environment. torch/torchvision pinned exactly here (the package itself only asks for ranges).
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-pipi() {  # pip install, quiet, without the notices about this machine's absent local index folders
-  .venv/bin/python -m pip install -q "$@" 2>&1 | { grep -v '^WARNING: Location' || true; }
+pipi() {  # pip install, quiet, without the notices about this machine's absent local index folders; --no-compile: Python
+  # compiles what is imported on first use instead of all of torch's files now (measured: torch's install 71 s -> 47 s)
+  .venv/bin/python -m pip install -q --no-compile "$@" 2>&1 | { grep -v '^WARNING: Location' || true; }
   return "${PIPESTATUS[0]}"; }
 pipi 'torch==2.14.1' 'torchvision==0.29.1'
 pipi -e '.[dev]'
