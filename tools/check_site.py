@@ -2,9 +2,14 @@
 """Browser check of the built docs site (_docs/): serve it on localhost, load pages in headless Chromium (JavaScript on), and fail
 if a page is blank, a sidebar link is broken, an API entry is missing, or maths did not render. Saves screenshots.
 
+The pages in PAGES are rendered by Chromium (one launch each, the screenshot in the same launch); every other page the sidebar
+links to is read as served (static HTML: non-blank, sidebar, links) and must load the site's own KaTeX, the script whose
+rendering the browser pages prove. One browser launch costs a few CPU seconds, so rendering all 20 pages would cost more
+than the rest of the docs check.
+
     python tools/check_site.py [--site _docs] [--shots .cache/site_check]
 """
-import argparse, contextlib, functools, http.server, shutil, socket, subprocess, sys, tempfile, threading, urllib.request
+import argparse, contextlib, functools, html as htmllib, http.server, json, re, shutil, subprocess, sys, tempfile, threading, urllib.parse, urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,7 +26,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 class DOM(HTMLParser):
     "Collects what the checks need from a rendered page: sidebar links, element ids, KaTeX nodes, visible text in <main>."
     def __init__(self):
-        super().__init__(); self.sidebar, self.ids, self.katex, self.katex_errors, self.text = [], set(), 0, 0, []
+        super().__init__(); self.sidebar, self.ids, self.katex, self.katex_errors, self.text, self.imgs = [], set(), 0, 0, [], []
         self._stack = []  # (tag, in_sidebar, in_main)
     def handle_starttag(self, tag, attrs):
         a = dict(attrs); parent = self._stack[-1] if self._stack else (None, False, False)
@@ -30,6 +35,7 @@ class DOM(HTMLParser):
         if "katex" in (a.get("class") or "").split(): self.katex += 1
         if "katex-error" in (a.get("class") or "").split(): self.katex_errors += 1
         if tag == "a" and sb and a.get("href"): self.sidebar.append(a["href"])
+        if tag == "img" and a.get("src") and not a["src"].startswith(("data:", "http:", "https:")): self.imgs.append(a["src"])
         if tag not in ("br", "img", "meta", "link", "input", "hr", "source", "wbr", "col", "area", "base", "embed", "param", "track"):
             self._stack.append((tag, sb, mn))
     def handle_endtag(self, tag):
@@ -54,11 +60,24 @@ def serve(site:Path):
     finally: httpd.shutdown()
 
 def render(browser, url, profile, shot=None):
-    "The DOM after scripts ran (KaTeX renders on load); optionally a screenshot."
-    base = [browser, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=8000"]
-    dom = subprocess.run(base + ["--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
-    if shot: subprocess.run(base + ["--window-size=1280,1000", f"--screenshot={shot}", url], capture_output=True, timeout=120)
-    return dom
+    "The DOM after scripts ran (KaTeX renders on load); optionally a screenshot, taken by the same launch."
+    cmd = [browser, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=8000", "--dump-dom"]
+    if shot: cmd += ["--window-size=1280,1000", f"--screenshot={shot}"]
+    return subprocess.run(cmd + [url], capture_output=True, text=True, timeout=120).stdout
+
+MATH = re.compile(r'<span class="math (inline|display)">(.*?)</span>', re.S)
+KATEX_PARSE = """const k = require(process.argv[1]); const items = JSON.parse(require('fs').readFileSync(0, 'utf8')); const bad = [];
+for (const [page, tex, display] of items) { try { k.renderToString(tex, {displayMode: display, throwOnError: true}); }
+  catch (e) { bad.push(page + ': ' + e.message.split('\\n')[0]); } }
+console.log(JSON.stringify(bad));"""
+
+def katex_errors(site:Path, pages)->list[str]:
+    "Every equation of every page parsed by the site's own KaTeX under node, errors thrown: the pages the browser did not render too."
+    items = [[p, htmllib.unescape(m[1]).strip()[2:-2], m[0] == "display"] for p in pages for m in MATH.findall((site/p).read_text(encoding="utf-8"))]
+    if not shutil.which("node"): print(f"(node not found: the {len(items)} equations were not parsed offline)"); return []
+    r = subprocess.run(["node", "-e", KATEX_PARSE, str(site/"site_libs"/"katex"/"katex.min.js")], input=json.dumps(items), capture_output=True, text=True, timeout=120)
+    if r.returncode: return [f"KaTeX parse under node failed: {r.stderr.strip()[-300:]}"]
+    print(f"KaTeX parsed {len(items)} equations of {len(pages)} pages offline"); return json.loads(r.stdout)
 
 def check(site:Path, shots:Path)->list[str]:
     errors, browser = [], chromium()
@@ -71,25 +90,32 @@ def check(site:Path, shots:Path)->list[str]:
             if page in seen: continue
             seen.add(page); api = PAGES.get(page, [])
             if not (site/page).exists(): errors.append(f"{page}: missing from the built site"); continue
-            dom = DOM(); html = render(browser, base + page, profile, shots/page.replace(".html", ".png") if page in SHOTS else None)
-            dom.feed(html)
+            in_browser = page in PAGES
+            html = (render(browser, base + page, profile, shots/page.replace(".html", ".png") if page in SHOTS else None) if in_browser
+                    else urllib.request.urlopen(base + page, timeout=10).read().decode("utf-8"))
+            dom = DOM(); dom.feed(html)
             todo += [h.split("#")[0] for h in dom.sidebar if h.endswith(".html") or ".html#" in h if not h.startswith(("http:", "https:"))]
             words = len(" ".join(dom.text).split())
-            print(f"{page}: {len(html)} bytes of DOM, {words} words in <main>, {len(dom.sidebar)} sidebar links, {dom.katex} KaTeX nodes")
+            print(f"{page}: {len(html)} bytes of {'DOM' if in_browser else 'HTML as served'}, {words} words in <main>, {len(dom.sidebar)} sidebar links"
+                  + (f", {dom.katex} KaTeX nodes" if in_browser else ""))
             if words < 50: errors.append(f"{page}: blank page ({words} words of content)")
             if not dom.sidebar: errors.append(f"{page}: no sidebar links")
             for href in dom.sidebar:
                 if href.startswith(("http:", "https:", "#", "mailto:")): continue
                 try: urllib.request.urlopen(base + href.split("#")[0], timeout=10).read()
                 except Exception as e: errors.append(f"{page}: sidebar link {href} is broken ({e})")
+            for src in dom.imgs:   # figures stored as files (not inside the notebook) must be on the site
+                try: urllib.request.urlopen(urllib.parse.urljoin(base + page, src), timeout=10).read()
+                except Exception as e: errors.append(f"{page}: image {src} does not load ({e})")
             for name in api:
                 if name not in dom.ids: errors.append(f"{page}: API section for `{name}` is missing")
             src = (site/page).read_text(encoding="utf-8")
             if dom.katex_errors: errors.append(f"{page}: {dom.katex_errors} equation(s) failed to render (KaTeX errors)")
-            if "\\(" in src or "\\[" in src:  # the page has maths: KaTeX must have rendered it
-                if dom.katex == 0: errors.append(f"{page}: maths did not render (no KaTeX nodes)")
+            if "\\(" in src or "\\[" in src:  # the page has maths: KaTeX must have rendered it (or, read as served, be loaded)
+                if in_browser and dom.katex == 0: errors.append(f"{page}: maths did not render (no KaTeX nodes)")
+                if not in_browser and 'src="site_libs/katex/katex.min.js"' not in src: errors.append(f"{page}: has maths but does not load the site's KaTeX")
                 if "cdn.jsdelivr.net" in src: errors.append(f"{page}: KaTeX is loaded from a CDN, not from the site")
-    return errors
+    return errors + katex_errors(site, sorted(seen))
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__)

@@ -108,11 +108,12 @@ def build(offline=False):
     out = ROOT/cfg.doc_path.name
     if out.exists(): shutil.rmtree(out)
     shutil.move(str(stage/'_site'), str(out))
-    shutil.copytree(ROOT/'benchmarks/results', out/'benchmarks/results', ignore=shutil.ignore_patterns('*.png'))  # the pages link the results
+    shutil.copytree(ROOT/'benchmarks/results', out/'benchmarks/results')  # the pages link the results and show their figures
     for w in site.warnings:
         if not (w.split('broken link ', 1)[-1] != w and (out/w.split('broken link ', 1)[-1]).exists()): print(f"smalldocs warning: {w}")
     _localise_katex(out)
     _localise_links(out, cfg.doc_host + cfg.doc_baseurl)
+    _rewrite_pages(out, 'src="../benchmarks/', 'src="{up}benchmarks/')   # a notebook's ![](../benchmarks/...) figure, from the site's copy
     print(f"built {out} ({sum(1 for _ in out.rglob('*.html'))} pages) with smalldocs")
 
 def serve(port=8000):

@@ -20,8 +20,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     echo "        pass fashion_mnist(root=...) a folder with the idx files (or torchvision's root/FashionMNIST/raw)."
   else
     echo "[setup] apt-get install ${need_apt[*]}"
-    "${as_root[@]}" apt-get update -qq
-    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    apt_install() { "${as_root[@]}" apt-get update -qq &&
+      "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null; }
+    if [ ${#as_root[@]} -eq 0 ] && [ "${DCD_SETUP_ONLY:-}" != apt ]; then
+      # As root nothing can prompt, so apt runs beside pip (step 2) and is waited for at the end: the two downloads overlap
+      mkdir -p .cache; apt_install > .cache/apt.log 2>&1 & apt_pid=$!
+    else
+      apt_install
+    fi
   fi
 fi
 [ "${DCD_SETUP_ONLY:-}" != apt ] || { echo "[setup] apt step done (DCD_SETUP_ONLY=apt)"; exit 0; }
@@ -53,4 +59,5 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
   printf '#!/bin/bash\n# nbdev: trust notebooks after a merge (from the venv when nbdev is not on PATH)\n"$(git rev-parse --show-toplevel)/.venv/bin/nbdev_trust" >/dev/null 2>&1 || true\n' > "$hooks/post-merge"
   cp tools/pre-commit "$hooks/pre-commit" && chmod +x "$hooks/pre-commit" "$hooks/post-merge"
 fi
+if [ -n "${apt_pid:-}" ]; then wait "$apt_pid" || { echo "[setup] apt-get failed:"; cat .cache/apt.log; exit 1; }; fi
 echo "[setup] done: $(.venv/bin/python -c 'import torch, dcd_nb; print("dcd_nb", dcd_nb.__version__, "torch", torch.__version__)')"
