@@ -609,7 +609,8 @@ def _generate_setup(args, dev, rank):
     "The run in DIR (with --resume) and the resolved settings: (settings, saved settings or None, settings path, checkpoint path)."
     ck, sp = os.path.join(args.out, "checkpoint.pt"), os.path.join(args.out, "settings.json")
     saved = None
-    if not args.resume and not args.force and any(os.path.exists(os.path.join(args.out, f)) for f in GEN_FILES):
+    # rank 0 alone looks: under torchrun the other ranks may look after rank 0 has written the new run's settings.json
+    if rank == 0 and not args.resume and not args.force and any(os.path.exists(os.path.join(args.out, f)) for f in GEN_FILES):
         prepare_out(args.out, False, False, GEN_FILES)   # raises: DIR holds a run, and a plain rerun neither continues nor replaces it
     if args.resume and os.path.isfile(ck) and os.path.isfile(sp):
         saved = read_settings(sp, tuple(k for k in GEN_KEYS if k not in ("net", "noise")) + ("steps", "loss_kw"), "generate")
