@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['INCEPTION_ENV', 'INCEPTION_FILE', 'FM_MEAN', 'FM_STD', 'CLASSIFIER_FILE', 'COVERAGE_MIN', 'N_REF', 'frechet_distance',
-           'feature_stats', 'fid_from_features', 'poly_mmd2', 'kid_from_features', 'inception_path', 'load_inception',
-           'tf_resize', 'inception_features', 'fid', 'kid', 'FMClassifier', 'train_classifier', 'classifier_accuracy',
-           'shipped_classifier_path', 'save_classifier', 'load_classifier', 'classifier_outputs', 'classifier_scores',
-           'calibration_sets', 'calibration_rows', 'nearest_train']
+           'feature_stats', 'fid_from_features', 'poly_mmd2', 'kid_subset_size', 'kid_from_features', 'inception_path',
+           'load_inception', 'tf_resize', 'inception_features', 'fid', 'kid', 'FMClassifier', 'train_classifier',
+           'classifier_accuracy', 'shipped_classifier_path', 'save_classifier', 'load_classifier', 'classifier_outputs',
+           'classifier_scores', 'calibration_sets', 'calibration_rows', 'nearest_train']
 
 # %% ../nbs/12b_metrics.ipynb #ca737bc2
 import math, os, warnings, importlib.util
@@ -67,16 +67,24 @@ def poly_mmd2(x:torch.Tensor, # features (m, d)
     sxx, syy = (kxx.sum() - kxx.trace()) / (m * (m - 1)), (kyy.sum() - kyy.trace()) / (n * (n - 1))
     return float(sxx + syy - 2 * k(x, y).mean())
 
+def kid_subset_size(subset_size:int, # the rows per subset asked for
+                    n1:int,          # rows of the generated set
+                    n2:int           # rows of the reference set
+                   )->int:           # the rows per subset KID uses
+    "`subset_size` capped at the smaller set; half the smaller set when neither set is larger than `subset_size` (whole-set subsets would all be the same pair of sets, with a spread of 0)."
+    m = min(check_int(subset_size, "subset_size", minimum=2), n1, n2)
+    return min(n1, n2) // 2 if max(n1, n2) <= subset_size and min(n1, n2) >= 4 else m
+
 def kid_from_features(f1:torch.Tensor,        # features of the generated set, (N1, d)
                       f2:torch.Tensor,        # features of the reference set, (N2, d)
                       n_subsets:int=100,      # number of random subsets
-                      subset_size:int=1000,   # rows per subset (capped at the smaller set)
+                      subset_size:int=1000,   # rows per subset (see `kid_subset_size`)
                       generator=None          # a torch.Generator for the subsets
                      )->tuple:                # (mean, std) of the subset MMD² estimates
     "KID: the unbiased polynomial-kernel MMD² averaged over random subsets, as (mean, std)."
     f1, f2 = (check_batch(torch.as_tensor(f), ndim=2, name=nm).double() for f, nm in ((f1, "f1"), (f2, "f2")))
     if f1.shape[1] != f2.shape[1]: raise DCDError(f"f1 and f2 must have the same feature dimension, got {f1.shape[1]} and {f2.shape[1]}")
-    m = min(check_int(subset_size, "subset_size", minimum=2), len(f1), len(f2))
+    m = kid_subset_size(subset_size, len(f1), len(f2))
     if m < 2: raise DCDError("KID needs at least 2 rows in each set")
     v = torch.tensor([poly_mmd2(f1[torch.randperm(len(f1), generator=generator)[:m]], f2[torch.randperm(len(f2), generator=generator)[:m]])
                       for _ in range(check_int(n_subsets, "n_subsets", minimum=1))], dtype=torch.float64)
@@ -183,13 +191,13 @@ def kid(x_gen:torch.Tensor,   # generated images in [0, 1], or their Inception f
         model=None,           # from `load_inception`; None to load it (when images are given)
         batch_size:int=50,    # images per forward pass
         n_subsets:int=100,    # KID subsets
-        subset_size:int=1000, # rows per subset (capped at the smaller set)
+        subset_size:int=1000, # rows per subset (see `kid_subset_size`)
         seed:int=0            # seed of the subset draws
        )->dict:               # dict(kid, kid_std, n_gen, n_ref, subset_size, n_subsets)
     "KID (mean ± std over subsets) between two image sets with the standard Inception features."
     f1, f2 = _features_of(x_gen, x_ref, model, batch_size)
     m, s = kid_from_features(f1, f2, n_subsets, subset_size, torch.Generator().manual_seed(seed))
-    return dict(kid=m, kid_std=s, n_gen=len(f1), n_ref=len(f2), subset_size=min(subset_size, len(f1), len(f2)), n_subsets=n_subsets)
+    return dict(kid=m, kid_std=s, n_gen=len(f1), n_ref=len(f2), subset_size=kid_subset_size(subset_size, len(f1), len(f2)), n_subsets=n_subsets)
 
 # %% ../nbs/12b_metrics.ipynb #62c34934
 FM_MEAN, FM_STD = 0.286, 0.353   # Fashion-MNIST's pixel mean and standard deviation on [0, 1]
