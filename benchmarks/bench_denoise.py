@@ -111,7 +111,14 @@ def main(argv=None):
         res = merge_studies([load_study(os.path.join(RESULTS, f"{m}.json")) for m in ("cd", "dcd", "dsm")])
         print(study_table(res) + "\n\nTargets (picked denoisers' test PSNR, dB):\n\n" + targets_table(res)); return 0
     cpu = not (a.wall_clock or (a.device or "").startswith("cuda") or (a.device is None and torch.cuda.is_available()))
+    import dcd_nb.train
+    clock = dcd_nb.train.time
     if cpu: use_cpu_clock()
+    try: return _run(a, argv, cpu)
+    finally: dcd_nb.train.time = clock   # in-process callers (the notebook) get fit's own clock back
+
+def _run(a, argv, cpu):
+    "The study or grid of `main`'s arguments: train, score, write the JSON, print the tables."
     runs = list(GRID[a.grid].items()) if a.grid else [(a.method, a.method)]
     kw = dict(sigmas=a.sigmas, budgets=[120.] if a.grid else a.budgets, curve=[] if a.grid else a.curve, arch=a.arch, chains=not (a.grid or a.tweedie_only),
               n_val=a.n_val, n_test=500 if a.grid else a.n_test, batch_size=a.batch_size, seed=a.seed, device=a.device, data_root=a.data_root, progress=False)

@@ -59,7 +59,7 @@ def main(argv=None):
     t0 = time.time(); held, true_nll, grid, dx = held_out()
     rows = [dict(estimator=e, sigma=s, energy_reg=kw.get("energy_reg", 0.), **dict(zip(("nll", "gap", "sec"), run(e, s, kw, a.steps, held, grid, dx))))
             for e, s, kw in RUNS]
-    res = dict(command=" ".join(["benchmarks/bench_trap.py"] + sys.argv[1:]), steps=a.steps, true_nll=true_nll, rows=rows, wall_sec=time.time() - t0,
+    res = dict(command=" ".join(["benchmarks/bench_trap.py"] + (sys.argv[1:] if argv is None else list(argv))), steps=a.steps, true_nll=true_nll, rows=rows, wall_sec=time.time() - t0,
                machine=dict(cpu=cpu_name(), cores=os.cpu_count(), torch_threads=torch.get_num_threads(), python=platform.python_version(),
                             torch=torch.__version__, dcd_nb=dcd_nb.__version__))
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
