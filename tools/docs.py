@@ -8,7 +8,7 @@
     python tools/docs.py check    # headless Chromium loads the built pages; fails on blank pages, broken sidebar links,
                                   # missing API entries or unrendered maths (see tools/check_site.py)
 """
-import argparse, json, re, shutil, subprocess, sys
+import argparse, re, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +28,7 @@ def proc(quiet=False):
     refresh_quarto_yml()
     nbdev.doclinks._build_modidx()
     nbdev_sidebar.__wrapped__(path=cfg.nbs_path, force=True)
-    return proc_nbs(cfg.nbs_path, n_workers=0)
+    return proc_nbs(cfg.nbs_path, n_workers=2)
 
 def readme():
     "Write README.md from the processed index notebook (the same processing nbdev_readme applies, without Quarto)."
@@ -38,7 +38,7 @@ def readme():
     from nbconvert import MarkdownExporter
     import nbformat
     cfg = _cfg()
-    with _SidebarYmlRemoved(cfg.nbs_path): cache = proc_nbs(cfg.nbs_path, n_workers=0)
+    with _SidebarYmlRemoved(cfg.nbs_path): cache = proc_nbs(cfg.nbs_path, n_workers=2)
     nb = nbformat.read(cache/cfg.readme_nb, as_version=4)
     fm = {}
     if nb.cells and nb.cells[0].cell_type == 'raw':
