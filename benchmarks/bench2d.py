@@ -399,12 +399,8 @@ def fair_tune(cfg, ckdir, log):
 
 def fair_main(a, quick):
     "The fair study: tuning, then every dataset and seed; writes the JSON after every run."
-    import dcd_nb.train
-    from cpu_clock import use_cpu_clock
-    clock = dcd_nb.train.time
-    use_cpu_clock()
-    try: return _fair_main(a, quick)
-    finally: dcd_nb.train.time = clock   # in-process callers (the notebook) get fit's own clock back
+    from cpu_clock import cpu_clock
+    with cpu_clock(): return _fair_main(a, quick)   # in-process callers (the notebook) get fit's own clock back
 
 def _fair_main(a, quick):
     cfg = dict(SETTINGS, **(FAIR_QUICK if quick else FAIR))
@@ -442,10 +438,8 @@ def _fair_main(a, quick):
 
 def fair_retune(a):
     "CD-10 re-tuned at the longest budget on the sets where its chosen step diverged there, then rerun on the evaluation seeds; adds res['retune']."
-    import dcd_nb.train
-    from cpu_clock import use_cpu_clock
-    clock = dcd_nb.train.time; use_cpu_clock()
-    try:
+    from cpu_clock import cpu_clock
+    with cpu_clock():
         res = json.load(open(a.out)); cfg = res["config"]; b = max(cfg["budgets"]); cd = f"cd-{cfg['cd_k']}"
         t0, c0 = time.perf_counter(), time.process_time()
         bad = sorted({r["dataset"] for r in res["runs"] if r["method"] == cd and r["budget"] == b and r["diverged"] is not None}, key=cfg["datasets"].index)
@@ -464,7 +458,6 @@ def fair_retune(a):
         res["retune"] = dict(budget=b, sets=out, wall_sec=time.perf_counter() - t0, cpu_sec=time.process_time() - c0,
                              command="python benchmarks/bench2d.py --fair --retune-diverged")
         save_json(res, a.out); print("\n" + fair_tables(res)); return res
-    finally: dcd_nb.train.time = clock
 
 def fair_summary(res):
     "Per dataset and budget: each method's NLL cell, the paired difference DCD − CD and its verdict; the cost ratio; the targets."

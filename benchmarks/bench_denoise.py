@@ -26,7 +26,7 @@ import argparse, json, os, sys, time
 import torch
 from dcd_nb.core import DCDError, machine_info
 from dcd_nb.denoise import denoise_study, merge_studies, study_table, targets_table, grid_table, study_to_json, load_study
-from cpu_clock import use_cpu_clock   # this script's folder is on sys.path
+from cpu_clock import cpu_clock   # this script's folder is on sys.path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results", "denoise")
@@ -111,11 +111,7 @@ def main(argv=None):
         res = merge_studies([load_study(os.path.join(RESULTS, f"{m}.json")) for m in ("cd", "dcd", "dsm")])
         print(study_table(res) + "\n\nTargets (picked denoisers' test PSNR, dB):\n\n" + targets_table(res)); return 0
     cpu = not (a.wall_clock or (a.device or "").startswith("cuda") or (a.device is None and torch.cuda.is_available()))
-    import dcd_nb.train
-    clock = dcd_nb.train.time
-    if cpu: use_cpu_clock()
-    try: return _run(a, argv, cpu)
-    finally: dcd_nb.train.time = clock   # in-process callers (the notebook) get fit's own clock back
+    with cpu_clock(cpu): return _run(a, argv, cpu)   # in-process callers (the notebook) get fit's own clock back
 
 def _run(a, argv, cpu):
     "The study or grid of `main`'s arguments: train, score, write the JSON, print the tables."

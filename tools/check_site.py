@@ -115,7 +115,7 @@ def check(site:Path, shots:Path)->list[str]:
                 if in_browser and dom.katex == 0: errors.append(f"{page}: maths did not render (no KaTeX nodes)")
                 if not in_browser and 'src="site_libs/katex/katex.min.js"' not in src: errors.append(f"{page}: has maths but does not load the site's KaTeX")
                 if "cdn.jsdelivr.net" in src: errors.append(f"{page}: KaTeX is loaded from a CDN, not from the site")
-    return errors + katex_errors(site, sorted(seen))
+    return errors + katex_errors(site, sorted(p for p in seen if (site/p).exists()))
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__)
