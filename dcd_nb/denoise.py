@@ -360,6 +360,12 @@ def baseline_rows(sigma:float,    # the noise level
             (("noisy", "-", _scores(test[0], test[1])), ("blur", f"s={bs}", _scores(gaussian_blur_denoise(test[0], bs), test[1])))]
 
 # %% ../nbs/11_denoise.ipynb #3284394d
+def _resume_point(path):
+    "(seconds of training in the checkpoint at `path`, the last stop an earlier call reached on it: its side file `path`.stop); zeros if none."
+    if not os.path.exists(path): return 0., 0.
+    stop = path + ".stop"
+    return float(sum(torch.load(path, map_location="cpu", weights_only=False)["history"]["sec"])), float(open(stop).read()) if os.path.exists(stop) else 0.
+
 def train_checkpoints(E,            # the energy to train (in place)
                       loss,         # `fit`'s loss
                       data,         # training images
@@ -367,12 +373,14 @@ def train_checkpoints(E,            # the energy to train (in place)
                       ckpt_path:str,# checkpoint file: each stretch resumes the previous one exactly
                       **fit_kw      # the other `fit` arguments (lr, batch_size, seed, ema, ...)
                      ):             # yields (the time, `fit`'s History) at each time; 'sec' sums to the time trained
-    "Train in stretches that end at each of `times` (resuming exactly from a checkpoint), yielding the history after each; stops after a divergence."
-    done = 0.
+    "Train in stretches that end at each of `times` (resuming exactly from a checkpoint), yielding the history after each; stops after a divergence. Times that an earlier call on the same checkpoint has passed are skipped (their weights are gone): a longer budget continues the run."
+    (done, passed), h = _resume_point(ckpt_path), None
     for t in times:
+        if t <= passed or h is None and t <= done: continue   # reached by an earlier call on this checkpoint: its weights are gone
         if t > done:
             h = fit(E, loss, data, steps=10**9, ckpt_path=ckpt_path, time_limit=t - done, **fit_kw)
             done = sum(h["sec"])
+        with open(ckpt_path + ".stop", "w") as f: f.write(repr(float(t)))
         yield t, h
         if h["diverged"]: return
 
