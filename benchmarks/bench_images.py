@@ -36,8 +36,8 @@ ROOT = os.path.dirname(HERE)
 OUT_DIR = os.path.join(HERE, "results", "images")
 RUN_DIR = os.path.join(ROOT, "runs", "bench_images")
 RECIPE = dict(size=28, ch=16, batch_size=64, lr=1e-3, grad_clip=1., ema=0.999, sigma_min=0.01, sigma_max=20., dist="loguniform",
-              sampler="heun", sampler_steps=18, n_samples=1000, n_ref=N_REF)
-METHODS = dict(dsm=(continuous_dsm_loss, {}), dcd=(continuous_dcd_loss, dict(kernel_ratio=1., step_fraction=0.01)),
+              sampler="heun", sampler_steps=18, n_samples=1000, n_ref=N_REF, dcd_c=0.01)
+METHODS = dict(dsm=(continuous_dsm_loss, {}), dcd=(continuous_dcd_loss, dict(kernel_ratio=1.)),   # DCD's step fraction: RECIPE["dcd_c"]
                cd=(continuous_cd_loss, dict(n_steps=5, step_fraction=0.1)))
 STOPS = (150, 300, 600, 900, 1200, 1500, 1800)   # CPU seconds at which the EMA weights are kept (the learning curve)
 CURVE_SIGMAS = (0.02, 0.05, 0.1, 0.2, 0.5, 1., 2., 5.)
@@ -45,6 +45,7 @@ CURVE_IMAGES = slice(6000, 6500)                 # held-out test images for the 
 
 def loss_of(method):
     f, kw = METHODS[method]
+    if method == "dcd": kw = dict(kw, step_fraction=RECIPE["dcd_c"])
     def loss(E, x): return f(E, x, RECIPE["sigma_min"], RECIPE["sigma_max"], RECIPE["dist"], parts=True, **kw)
     loss.name = f"{f.__name__}({', '.join(f'{k}={v}' for k, v in kw.items())})"
     return loss
