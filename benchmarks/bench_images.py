@@ -187,7 +187,7 @@ def samplers(method, budget, seed, n=250, with_fid=False):
 QUICK_N = 250   # samples per row of the levers table (its Frechet distances sit above the 1,000-sample ones: compare rows with rows)
 
 def quick(method, budget, seed, raw=False):
-    "One row of the levers table: the snapshot at `budget` (or the checkpoint's raw weights with `raw`), QUICK_N Heun samples, classifier scores and the held-out denoising loss."
+    "One row of the levers table: the snapshot at `budget` (or the checkpoint's raw weights with `raw`), QUICK_N Heun samples, classifier scores and the held-out denoising loss; the grid of its first 64 samples beside it (levers/<key>_grid.png)."
     if raw:
         c = torch.load(os.path.join(RUN_DIR, f"{method}{TAG}_s{seed}.ckpt"), weights_only=False)
         E = TimeUNetEnergy(**c["energy"]["hparams"]); E.load_state_dict(c["model"]); E.eval().requires_grad_(False)
@@ -198,6 +198,7 @@ def quick(method, budget, seed, raw=False):
     x01, nfe, secs = draw(E, RECIPE["sampler"], RECIPE["sampler_steps"], QUICK_N, seed)
     c = classifier_scores(x01, f_ref, clf)
     key = f"{method}{TAG} s{seed} t{budget:g}" + (" raw" if raw else "")
+    os.makedirs(os.path.join(OUT_DIR, "levers"), exist_ok=True); save_grid(x01, os.path.join(OUT_DIR, "levers", key.replace(" ", "_") + "_grid.png"))
     row = dict(key=key, method=method, lever=TAG.lstrip("+") or "recipe", weights="raw" if raw else f"EMA {RECIPE['ema']}", seed=seed,
                budget_cpu_s=budget, steps=steps, n=QUICK_N, classes=c["classes"], mean_conf=c["mean_conf"], frechet=c["frechet"],
                heldout_dsm=heldout_dsm(E), command=f"python benchmarks/bench_images.py quick {method} --budget {budget:g} --seed {seed}{SET_ARGS}" + (" --raw" if raw else ""))
