@@ -52,6 +52,12 @@ def run(out, methods, cfg=FULL, device="cuda"):
         pack(folder, os.path.join(out, f"fm-{m}.tar"))
     return 0
 
+def _command(method, out, run_settings, tag):
+    "The two commands that reproduce a scored run: `run` with the flags where its settings differ from FULL, then `score`."
+    extra = "".join(f" --{k.replace('_', '-')} {run_settings[k]:g}" for k in ("time_limit", "batch_size") if run_settings[k] != FULL[k])
+    return (f"python benchmarks/bench_gpu_generate.py run --methods {method} --out {out}{extra} && "
+            f"python benchmarks/bench_gpu_generate.py score --methods {method} --out {out}" + (f" --tag {tag}" if tag else ""))
+
 def score(out, methods, tag=""):
     "Score each packed run by bench_images' protocol; write results/images/gpu/<method><tag>.json, <method><tag>_samples.pt and the grid."
     import bench_images as B
@@ -61,7 +67,6 @@ def score(out, methods, tag=""):
     torch.set_num_threads(1)
     clf = load_classifier(); f_ref = classifier_outputs(fashion_mnist("test").tensors[0][:N_REF], clf)[0]
     os.makedirs(OUT_DIR, exist_ok=True)
-    args = f" --batch-size {tag[2:]} --tag {tag}" if tag else ""
     for m in methods:
         with tarfile.open(os.path.join(out, f"fm-{m}.tar")) as t:
             get = lambda f: io.BytesIO(t.extractfile(f).read())
@@ -71,8 +76,7 @@ def score(out, methods, tag=""):
         x01 = x.float() / 255
         res = dict(method=m, settings=settings, run=metrics, steps=metrics["steps"], images_seen=metrics["steps"] * settings["batch_size"],
                    classifier=classifier_scores(x01, f_ref, clf), heldout_dsm=dict(sigmas=B.CURVE_SIGMAS, loss=B.heldout_dsm(E)),
-                   scored_on=machine_info(), command=f"python benchmarks/bench_gpu_generate.py run --out {out}{args} && "
-                                                     f"python benchmarks/bench_gpu_generate.py score --out {out}{args}")
+                   scored_on=machine_info(), command=_command(m, out, metrics["settings"], tag))
         res.update(B.inception_scores(x01, 0))
         torch.save(x, os.path.join(OUT_DIR, f"{m}{tag}_samples.pt"))
         B.save_grid(x01, os.path.join(OUT_DIR, f"{m}{tag}_grid.png"))   # 92 shows it at 3x
