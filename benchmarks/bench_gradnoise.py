@@ -1,0 +1,76 @@
+"""Why DCD needs more steps than DSM for the same held-out loss: the noise of one step's gradient, per noise level.
+
+On one trained energy (by default the recipe's DCD weights after 1,800 CPU s, `bench_images.py train dcd`), for a fixed batch
+of 64 training images and one noise level σ at a time, the θ-gradient of each objective is drawn `--repeats` times with fresh
+noise, and its spread (the root of the trace of its covariance) is reported:
+
+* DSM: `continuous_dsm_loss` at level σ (its gradient is the σ²-weighted score-matching gradient);
+* DCD: `continuous_dcd_loss` at level σ (kernel τ = σ, one antithetic unadjusted pair, h = c τ²). For a small step its expected
+  gradient is c times DSM's (both estimate c σ² ∇θ J, J the implicit score-matching objective ½|∇E|² − ΔE), so its spread is
+  divided by c to be read in DSM's units;
+* DCD with the level point x_σ held fixed: only the pair's noise varies. What is left of DCD's variance comes from the level
+  point itself, and more pairs per row cannot remove it (with K pairs the variance is V_level + V_pair / K).
+
+The mean gradients' norms are printed beside (in the same units) as a check of the c-scaling. Writes
+benchmarks/results/images/gradnoise_{method}_s{seed}.json.
+
+    python benchmarks/bench_gradnoise.py                          # on DCD's weights (seed 0); about 10 CPU-minutes on one thread
+    python benchmarks/bench_gradnoise.py --method dsm --seed 2    # the same on weights DSM trained (bench_images.py train dsm --seed 2)
+"""
+import argparse, json, math, os
+import torch
+from dcd_nb.core import set_seed, machine_info, write_atomic
+from dcd_nb.images import fashion_mnist
+from dcd_nb.generate import continuous_dsm_loss, continuous_dcd_loss, sample_sigmas
+import bench_images as B   # this script's folder is on sys.path
+
+SIGMAS = (0.05, 0.2, 1., 5.)
+
+def dcd_at(E, x, sigma, c, xs=None, seed=0, parts=False):
+    "continuous_dcd_loss at one level (kernel τ = σ) under `seed`; with `xs` its level point is xs (its input is shifted by the noise it will draw), so only the pair's draws vary with the seed."
+    if xs is not None:
+        set_seed(seed); sample_sigmas(len(x), sigma, sigma, dtype=x.dtype); x = xs - sigma * torch.randn_like(x)   # the draws the call below repeats
+    set_seed(seed)
+    return continuous_dcd_loss(E, x, sigma, sigma, step_fraction=c, parts=parts)
+
+def spread(E, f, repeats, seed):
+    "Root trace of the covariance of the θ-gradient of f(seed) over `repeats` seeds, and the norm of their mean."
+    params, gs = list(E.parameters()), []
+    for r in range(repeats):
+        set_seed(seed + r); E.zero_grad(); f(seed + r).backward()
+        gs.append(torch.cat([p.grad.flatten() for p in params]).clone())
+    g = torch.stack(gs).double(); m = g.mean(0)
+    return (g - m).pow(2).sum(1).mean().sqrt().item(), m.norm().item()
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--method", default="dcd"); p.add_argument("--seed", type=int, default=0); p.add_argument("--budget", type=float, default=1800.)
+    p.add_argument("--repeats", type=int, default=16); p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
+    a = p.parse_args(argv)
+    B.set_lever(a.set); torch.set_num_threads(1)
+    c = B.RECIPE["dcd_c"]
+    E, snap = B.load_snap(a.method, a.seed, a.budget); E.requires_grad_(True)
+    x = fashion_mnist("train", scale="pm1", size=B.RECIPE["size"]).tensors[0]
+    x = x[torch.randperm(len(x), generator=torch.Generator().manual_seed(a.seed))[:B.RECIPE["batch_size"]]]
+    set_seed(1); xs1 = x + 0.5 * torch.randn_like(x); e1 = E(xs1, torch.full((len(x),), 0.5)).mean()
+    outs = [dcd_at(E, x, 0.5, c, xs1, seed=k, parts=True) for k in (1, 2)]
+    assert all(abs(o["e_pos"] - e1) < 1e-4 * e1.abs().clamp(min=1) for o in outs) and outs[0]["e_neg"] != outs[1]["e_neg"], "a held level point: E(x_σ) fixed, the pair drawn afresh"
+    print(f"machine: {machine_info()['cpu']}; energy: {a.method} seed {a.seed} after {snap['steps']} steps; c = {c}; batch {len(x)}; {a.repeats} draws per cell")
+    print("| σ | DSM spread | DCD spread / c | DCD / DSM | pair only / c | level point / c | mean norm DSM | DCD / c |\n|---|---|---|---|---|---|---|---|")
+    rows = []
+    for i, sg in enumerate(SIGMAS):
+        set_seed(10_000 + i); xs = x + sg * torch.randn_like(x)
+        dsm = spread(E, lambda k: continuous_dsm_loss(E, x, sg, sg), a.repeats, 100 * i)
+        dcd = spread(E, lambda k: dcd_at(E, x, sg, c, seed=k), a.repeats, 100 * i + 50)
+        pair = spread(E, lambda k: dcd_at(E, x, sg, c, xs, seed=k), a.repeats, 100 * i + 80)
+        level = math.sqrt(max(dcd[0]**2 - pair[0]**2, 0.))
+        rows.append(dict(sigma=sg, dsm_spread=dsm[0], dcd_spread=dcd[0] / c, pair_spread=pair[0] / c, level_spread=level / c,
+                         dsm_mean=dsm[1], dcd_mean=dcd[1] / c))
+        r = rows[-1]
+        print(f"| {sg:g} | {r['dsm_spread']:.1f} | {r['dcd_spread']:.1f} | {r['dcd_spread'] / r['dsm_spread']:.2f} | {r['pair_spread']:.1f} | "
+              f"{r['level_spread']:.1f} | {r['dsm_mean']:.1f} | {r['dcd_mean']:.1f} |", flush=True)
+    res = dict(energy=dict(method=a.method, seed=a.seed, budget_cpu_s=a.budget, steps=snap["steps"]), c=c, batch=len(x), repeats=a.repeats, rows=rows,
+               machine=machine_info(), command=f"python benchmarks/bench_gradnoise.py --method {a.method} --seed {a.seed}" + (f" --set {' '.join(a.set)}" if a.set else ""))
+    write_atomic(os.path.join(B.OUT_DIR, f"gradnoise_{a.method}{B.TAG}_s{a.seed}.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
+
+if __name__ == "__main__": main()
