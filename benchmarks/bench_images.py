@@ -4,7 +4,7 @@ sampled by the probability-flow ODE, and scored by a domain classifier and Incep
 The recipe (RECIPE below): 28x28 images on [-1, 1]; a TimeUNetEnergy of width 16; one continuous noise level per row,
 log-uniform on [0.01, 20]; batch 64, Adam lr 1e-3, gradient clip 1, EMA 0.999; a budget in CPU seconds of one thread (the
 process's CPU time, so runs sharing the machine get the same compute). Per method:
-    DSM: `continuous_dsm_loss`; DCD: `continuous_dcd_loss` (kernel tau = sigma, one antithetic unadjusted pair, h = 0.01 tau^2);
+    DSM: `continuous_dsm_loss`; DCD: `continuous_dcd_loss` (kernel tau = sigma, one antithetic unadjusted pair, h = 0.03 tau^2);
     CD: `continuous_cd_loss` (5 Langevin steps, h = 0.1 sigma^2).
 Samples: 1,000 by Heun on EDM's schedule (18 levels, 35 network evaluations each). Scores: the domain classifier of
 dcd_nb.metrics (class coverage, confidence, Frechet distance in its features, with calibration rows); FID and KID with the
@@ -18,6 +18,7 @@ is the held-out denoising loss per noise level of the EMA weights at each stop, 
                                                                        # another seed: results/images/seeds/dcd_s1.json (no samples file)
     python benchmarks/bench_images.py train dcd --budget 600 --set dist=lognormal   # a lever: one recipe entry changed (own run names)
     python benchmarks/bench_images.py quick dcd --budget 600 --set dist=lognormal   # its row of the levers table (250 samples)
+    python benchmarks/bench_images.py threads                          # seconds per step at one thread and at every core (idle machine)
 
 Prints markdown tables with the machine, versions and seed.
 """
@@ -27,7 +28,7 @@ import torch
 from dcd_nb.core import set_seed, machine_info, write_atomic
 from dcd_nb.images import TimeUNetEnergy, fashion_mnist
 from dcd_nb.denoise import train_checkpoints
-from dcd_nb.generate import continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images
+from dcd_nb.generate import continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images, DCD_STEP_FRACTION
 from dcd_nb.metrics import load_inception, inception_features, fid_from_features, kid_from_features, load_classifier, classifier_outputs, classifier_scores, calibration_rows, nearest_train, N_REF
 from cpu_clock import use_cpu_clock   # this script's folder is on sys.path
 
@@ -36,7 +37,7 @@ ROOT = os.path.dirname(HERE)
 OUT_DIR = os.path.join(HERE, "results", "images")
 RUN_DIR = os.path.join(ROOT, "runs", "bench_images")
 RECIPE = dict(size=28, ch=16, batch_size=64, lr=1e-3, grad_clip=1., ema=0.999, sigma_min=0.01, sigma_max=20., dist="loguniform",
-              sampler="heun", sampler_steps=18, n_samples=1000, n_ref=N_REF, dcd_c=0.01)
+              sampler="heun", sampler_steps=18, n_samples=1000, n_ref=N_REF, dcd_c=DCD_STEP_FRACTION)
 METHODS = dict(dsm=(continuous_dsm_loss, {}), dcd=(continuous_dcd_loss, dict(kernel_ratio=1.)),   # DCD's step fraction: RECIPE["dcd_c"]
                cd=(continuous_cd_loss, dict(n_steps=5, step_fraction=0.1)))
 STOPS = (150, 300, 600, 900, 1200, 1500, 1800)   # CPU seconds at which the EMA weights are kept (the learning curve)
@@ -157,6 +158,7 @@ def score(method, budget, seed):
     os.makedirs(os.path.dirname(out_path(method, seed)), exist_ok=True)
     if not TAG and not seed:   # the samples and the grid of 92
         torch.save((x01 * 255).round().to(torch.uint8), os.path.join(OUT_DIR, f"{method}_samples.pt")); save_grid(x01, os.path.join(OUT_DIR, f"{method}_grid.png"))
+    elif TAG: save_grid(x01, os.path.join(OUT_DIR, "levers", f"{method}{TAG}_s{seed}_t{budget:g}_grid.png"))   # a lever's grid (the name quick gives it)
     write_atomic(out_path(method, seed), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
     c = res["classifier"]
     print(f"{method}: {res['steps']} steps; classes {c['classes']}, confidence {c['mean_conf']}, Frechet {c['frechet']}; "
@@ -209,9 +211,33 @@ def quick(method, budget, seed, raw=False):
     print(row, flush=True)
     return row
 
+THREADS_STEPS = (5, 20)   # warm-up and timed training steps per method and thread count
+
+def threads(methods):
+    "Wall-clock and CPU seconds per training step of each method at one thread and at every core (run it alone on an idle machine)."
+    x, out = fashion_mnist("train", scale="pm1", size=RECIPE["size"]).tensors[0], []
+    warm, n_steps = THREADS_STEPS
+    load0 = os.getloadavg()[0]
+    for n in sorted({1, os.cpu_count()}):
+        torch.set_num_threads(n)
+        for m in methods:
+            set_seed(0); E = TimeUNetEnergy(1, RECIPE["ch"], RECIPE["size"]); opt = torch.optim.Adam(E.parameters(), RECIPE["lr"]); loss = loss_of(m)
+            g = torch.Generator().manual_seed(0)
+            for k in range(warm + n_steps):
+                if k == warm: w0, c0 = time.perf_counter(), time.process_time()
+                opt.zero_grad(); loss(E, x[torch.randint(len(x), (RECIPE["batch_size"],), generator=g)])["loss"].backward(); opt.step()
+            out.append(dict(method=m, threads=n, wall_s_per_step=round((time.perf_counter() - w0) / n_steps, 4), cpu_s_per_step=round((time.process_time() - c0) / n_steps, 4)))
+            print(out[-1], flush=True)
+    torch.set_num_threads(1)
+    res = dict(rows=out, steps=n_steps, warmup=warm, load_avg_1min_before=round(load0, 2), recipe=RECIPE, machine=machine_info(),
+               command="python benchmarks/bench_images.py threads")
+    write_atomic(os.path.join(OUT_DIR, "threads.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
+    print("| method | threads | wall s / step | CPU s / step |\n|---|---|---|---|\n" + "\n".join(f"| {r['method']} | {r['threads']} | {r['wall_s_per_step']} | {r['cpu_s_per_step']} |" for r in out))
+    return res
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("what", choices=("train", "score", "samplers", "calibration", "quick"))
+    p.add_argument("what", choices=("train", "score", "samplers", "calibration", "quick", "threads"))
     p.add_argument("method", choices=tuple(METHODS) + ("all",), nargs="?", default="all")
     p.add_argument("--budget", type=float, default=1800.)
     p.add_argument("--seed", type=int, default=0)
@@ -228,6 +254,7 @@ def main(argv=None):
         print("| set | classes | confidence | Fréchet |\n|---|---|---|---|")
         for k, v in rows.items(): print(f"| {k} | {v['classes']} | {v['mean_conf']} | {v['frechet']} |")
         return
+    if a.what == "threads": return threads(tuple(METHODS) if a.method == "all" else (a.method,))
     for meth in (METHODS if a.method == "all" else (a.method,)):
         if a.what == "quick": quick(meth, a.budget, a.seed, a.raw)
         else: {"train": train, "score": score, "samplers": samplers}[a.what](meth, a.budget, a.seed)

@@ -24,7 +24,7 @@ from .toy import (DATASETS, sample_2d, mmd2, plot_density, MMD_BANDWIDTH, EVAL_L
                         heldout_seed, toy_stream, evaluate_2d, check_eval_sizes, data_lim, nll_2d, model_samples, MMD_MALA_STEPS)
 from .train import fit, make_loss, LOSS_DEFAULTS, loss_passes, amp_setup, dist_info
 from .images import DATASETS_IMG, image_data, image_grid, TimeConvEnergy, TimeUNetEnergy
-from .generate import (NoiseLadder, LADDER_KINDS, CD_K, CD_STEP_FRACTION, multilevel_cd_loss, make_ladder, multilevel_dcd_loss,
+from .generate import (NoiseLadder, LADDER_KINDS, CD_K, CD_STEP_FRACTION, DCD_STEP_FRACTION, multilevel_cd_loss, make_ladder, multilevel_dcd_loss,
                        continuous_dcd_loss, continuous_dsm_loss, continuous_cd_loss, SIGMA_DISTS, ODE_METHODS,
                              multilevel_dsm_loss, annealed_sample, recovery_sample, mode_coverage, eight_gaussians_modes,
                              SAMPLERS, sampler_nfe, sample_images, image_scores, TOY_SCORE_MAX, score_2d)
@@ -373,7 +373,7 @@ IMAGE_NETS = ("unet", "conv")   # TimeUNetEnergy (denoiser form, the default) or
 CPU_IMAGE = dict(ch=16, batch_size=64, lr=1e-3)  # image sizes when the run is on a CPU (the recipe of benchmarks/bench_images.py)
 GPU_UNET_CH = 32                                 # TimeUNetEnergy width on a GPU: the same recipe, wider, with a larger batch
 NOISE_KINDS = ("ladder",) + SIGMA_DISTS          # discrete ladder levels, or one continuous level per row (`continuous_*_loss`)
-CONTINUOUS_LOSS = dict(dcd=dict(kernel_ratio=1., step_fraction=0.01), dsm={}, cd=dict(n_steps=5, step_fraction=CD_STEP_FRACTION))  # bench_images.py's
+CONTINUOUS_LOSS = dict(dcd=dict(kernel_ratio=1., step_fraction=DCD_STEP_FRACTION), dsm={}, cd=dict(n_steps=5, step_fraction=CD_STEP_FRACTION))  # bench_images.py's
 SAMPLE_STEPS = dict(heun=18, euler=35, pc=18)    # probability-flow samplers: levels of EDM's schedule (35 network evaluations each)
 TOY_GEN_DEFAULTS = dict(levels=5, sigma_min=0.05, sigma_max=3., steps=20000, batch_size=256, lr=1e-3, ema=0.99, grad_clip=None,
                         n_samples=5000, recovery_steps=20)  # 2D toy sets: the measured 8-Gaussians setting (VE σ 0.05 → 3, 6 values)
