@@ -28,7 +28,7 @@ import torch
 from dcd_nb.core import set_seed, machine_info, write_atomic
 from dcd_nb.images import TimeUNetEnergy, fashion_mnist
 from dcd_nb.denoise import train_checkpoints
-from dcd_nb.generate import continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images, DCD_STEP_FRACTION
+from dcd_nb.generate import continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images, DCD_STEP_FRACTION, CD_STEP_FRACTION
 from dcd_nb.metrics import load_inception, inception_features, fid_from_features, kid_from_features, load_classifier, classifier_outputs, classifier_scores, calibration_rows, nearest_train, N_REF
 from cpu_clock import use_cpu_clock   # this script's folder is on sys.path
 
@@ -39,7 +39,7 @@ RUN_DIR = os.path.join(ROOT, "runs", "bench_images")
 RECIPE = dict(size=28, ch=16, batch_size=64, lr=1e-3, grad_clip=1., ema=0.999, sigma_min=0.01, sigma_max=20., dist="loguniform",
               sampler="heun", sampler_steps=18, n_samples=1000, n_ref=N_REF, dcd_c=DCD_STEP_FRACTION)
 METHODS = dict(dsm=(continuous_dsm_loss, {}), dcd=(continuous_dcd_loss, dict(kernel_ratio=1.)),   # DCD's step fraction: RECIPE["dcd_c"]
-               cd=(continuous_cd_loss, dict(n_steps=5, step_fraction=0.1)))
+               cd=(continuous_cd_loss, dict(n_steps=5, step_fraction=CD_STEP_FRACTION)))
 STOPS = (150, 300, 600, 900, 1200, 1500, 1800)   # CPU seconds at which the EMA weights are kept (the learning curve)
 CURVE_SIGMAS = (0.02, 0.05, 0.1, 0.2, 0.5, 1., 2., 5.)
 CURVE_IMAGES = slice(6000, 6500)                 # held-out test images for the learning curve (outside the FID/KID reference and calibration)
