@@ -18,7 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 OUT_DIR = os.path.join(HERE, "results", "images", "gpu")
 METHODS = ("dcd", "dsm", "cd")
-# The CPU recipe (bench_images.RECIPE: 28x28, TimeUNetEnergy, log-uniform sigma on [0.01, 20], Adam 1e-3, clip 1, EMA 0.999, DCD's
+# The CPU recipe (bench_images.RECIPE: 28x28, TimeUNetEnergy, log-uniform sigma on [0.01, 20], Adam 2e-3, clip 1, EMA 0.999, DCD's
 # unadjusted antithetic pair, CD-5, Heun with 18 levels) with width 32 instead of 16, batch 128 instead of 64, and a wall-clock budget
 # per method instead of 1,800 CPU-seconds; full precision (the network is small enough that bf16 buys little, and DCD's loss is a
 # difference of energies).

@@ -2,7 +2,7 @@
 sampled by the probability-flow ODE, and scored by a domain classifier and Inception.
 
 The recipe (RECIPE below): 28x28 images on [-1, 1]; a TimeUNetEnergy of width 16; one continuous noise level per row,
-log-uniform on [0.01, 20]; batch 64, Adam lr 1e-3, gradient clip 1, EMA 0.999; a budget in CPU seconds of one thread (the
+log-uniform on [0.01, 20]; batch 64, Adam lr 2e-3, gradient clip 1, EMA 0.999; a budget in CPU seconds of one thread (the
 process's CPU time, so runs sharing the machine get the same compute). Per method:
     DSM: `continuous_dsm_loss`; DCD: `continuous_dcd_loss` (kernel tau = sigma, one antithetic unadjusted pair, h = 0.03 tau^2);
     CD: `continuous_cd_loss` (5 Langevin steps, h = 0.1 sigma^2).
@@ -30,14 +30,17 @@ from dcd_nb.images import TimeUNetEnergy, fashion_mnist
 from dcd_nb.denoise import train_checkpoints
 from dcd_nb.generate import continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images, DCD_STEP_FRACTION, CD_STEP_FRACTION
 from dcd_nb.metrics import load_inception, inception_features, fid_from_features, kid_from_features, load_classifier, classifier_outputs, classifier_scores, calibration_rows, nearest_train, N_REF
+from dcd_nb.cli import GEN_DEFAULTS, CPU_IMAGE, SAMPLE_STEPS
 from cpu_clock import use_cpu_clock   # this script's folder is on sys.path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 OUT_DIR = os.path.join(HERE, "results", "images")
 RUN_DIR = os.path.join(ROOT, "runs", "bench_images")
-RECIPE = dict(size=28, ch=16, batch_size=64, lr=1e-3, grad_clip=1., ema=0.999, sigma_min=0.01, sigma_max=20., dist="loguniform",
-              sampler="heun", sampler_steps=18, n_samples=1000, n_ref=N_REF, dcd_c=DCD_STEP_FRACTION)
+# The recipe is `dcd_train generate`'s on a CPU, read from the library so that the two cannot drift apart.
+RECIPE = dict(size=GEN_DEFAULTS["size"], **CPU_IMAGE, **{k: GEN_DEFAULTS[k] for k in ("grad_clip", "ema", "sigma_min", "sigma_max")},
+              dist=GEN_DEFAULTS["noise"], sampler=GEN_DEFAULTS["sampler"], sampler_steps=SAMPLE_STEPS["heun"], n_samples=GEN_DEFAULTS["n_samples"],
+              n_ref=N_REF, dcd_c=DCD_STEP_FRACTION)
 METHODS = dict(dsm=(continuous_dsm_loss, {}), dcd=(continuous_dcd_loss, dict(kernel_ratio=1.)),   # DCD's step fraction: RECIPE["dcd_c"]
                cd=(continuous_cd_loss, dict(n_steps=5, step_fraction=CD_STEP_FRACTION)))
 STOPS = (150, 300, 600, 900, 1200, 1500, 1800)   # CPU seconds at which the EMA weights are kept (the learning curve)
@@ -183,7 +186,7 @@ def samplers(method, budget, seed, n=250, with_fid=False):
     res = dict(method=method, budget_cpu_s=budget, n=n, rows=rows, fid=with_fid, calibration=calibration_rows(n, clf), recipe=RECIPE, seed=seed,
                machine=machine_info(), command=f"python benchmarks/bench_images.py samplers {method} --budget {budget:g} --seed {seed}{SET_ARGS}")
     os.makedirs(OUT_DIR, exist_ok=True)
-    write_atomic(os.path.join(OUT_DIR, f"samplers_{method}.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
+    write_atomic(os.path.join(OUT_DIR, f"samplers_{method}{TAG}.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
     return res
 
 QUICK_N = 250   # samples per row of the levers table (its Frechet distances sit above the 1,000-sample ones: compare rows with rows)

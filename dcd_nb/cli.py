@@ -367,10 +367,10 @@ def main(argv:list|None=None # the arguments (without the program name); None re
 GEN_DATASETS = DATASETS_IMG + tuple(DATASETS)   # images, then the 2D toy sets of 07_toy2d
 GEN_METHODS = ("dcd", "dsm", "cd")
 GEN_DEFAULTS = dict(dataset="fashion-mnist", method="dcd", noise="loguniform", ladder="ve", levels=10, sigma_min=0.01, sigma_max=20., beta_max=20.,
-                    size=28, steps=20000, batch_size=128, lr=1e-3, ema=0.999, grad_clip=1.0, seed=0, sampler="heun",
+                    size=28, steps=20000, batch_size=128, lr=2e-3, ema=0.999, grad_clip=1.0, seed=0, sampler="heun",
                     n_samples=1000, fid_ref=1000, net="unet")
 IMAGE_NETS = ("unet", "conv")   # TimeUNetEnergy (denoiser form, the default) or TimeConvEnergy (pooled features)
-CPU_IMAGE = dict(ch=16, batch_size=64, lr=1e-3)  # image sizes when the run is on a CPU (the recipe of benchmarks/bench_images.py)
+CPU_IMAGE = dict(ch=16, batch_size=64, lr=2e-3)  # image sizes when the run is on a CPU (the recipe of benchmarks/bench_images.py)
 GPU_UNET_CH = 32                                 # TimeUNetEnergy width on a GPU: the same recipe, wider, with a larger batch
 NOISE_KINDS = ("ladder",) + SIGMA_DISTS          # discrete ladder levels, or one continuous level per row (`continuous_*_loss`)
 CONTINUOUS_LOSS = dict(dcd=dict(kernel_ratio=1., step_fraction=DCD_STEP_FRACTION), dsm={}, cd=dict(n_steps=5, step_fraction=CD_STEP_FRACTION))  # bench_images.py's
