@@ -28,9 +28,9 @@ import torch
 from dcd_nb.core import set_seed, machine_info, write_atomic
 from dcd_nb.images import TimeUNetEnergy, fashion_mnist
 from dcd_nb.denoise import train_checkpoints
-from dcd_nb.generate import continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images, DCD_STEP_FRACTION, CD_STEP_FRACTION
+from dcd_nb.generate import continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images, DCD_STEP_FRACTION
 from dcd_nb.metrics import load_inception, inception_features, fid_from_features, kid_from_features, load_classifier, classifier_outputs, classifier_scores, calibration_rows, nearest_train, N_REF
-from dcd_nb.cli import GEN_DEFAULTS, CPU_IMAGE, SAMPLE_STEPS
+from dcd_nb.cli import GEN_DEFAULTS, CPU_IMAGE, SAMPLE_STEPS, CONTINUOUS_LOSS
 from cpu_clock import use_cpu_clock   # this script's folder is on sys.path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -41,8 +41,8 @@ RUN_DIR = os.path.join(ROOT, "runs", "bench_images")
 RECIPE = dict(size=GEN_DEFAULTS["size"], **CPU_IMAGE, **{k: GEN_DEFAULTS[k] for k in ("grad_clip", "ema", "sigma_min", "sigma_max")},
               dist=GEN_DEFAULTS["noise"], sampler=GEN_DEFAULTS["sampler"], sampler_steps=SAMPLE_STEPS["heun"], n_samples=GEN_DEFAULTS["n_samples"],
               n_ref=N_REF, dcd_c=DCD_STEP_FRACTION)
-METHODS = dict(dsm=(continuous_dsm_loss, {}), dcd=(continuous_dcd_loss, dict(kernel_ratio=1.)),   # DCD's step fraction: RECIPE["dcd_c"]
-               cd=(continuous_cd_loss, dict(n_steps=5, step_fraction=CD_STEP_FRACTION)))
+METHODS = dict(dsm=continuous_dsm_loss, dcd=continuous_dcd_loss, cd=continuous_cd_loss)   # keywords: dcd_train generate's (DCD's step fraction: RECIPE["dcd_c"])
+METHODS = {m: (f, dict(CONTINUOUS_LOSS[m])) for m, f in METHODS.items()}
 STOPS = (150, 300, 600, 900, 1200, 1500, 1800)   # CPU seconds at which the EMA weights are kept (the learning curve)
 CURVE_SIGMAS = (0.02, 0.05, 0.1, 0.2, 0.5, 1., 2., 5.)
 CURVE_IMAGES = slice(6000, 6500)                 # held-out test images for the learning curve (outside the FID/KID reference and calibration)
