@@ -16,6 +16,9 @@ benchmarks/results/images/gradnoise_{method}_s{seed}.json.
 
     python benchmarks/bench_gradnoise.py                          # on DCD's weights (seed 0); about 10 CPU-minutes on one thread
     python benchmarks/bench_gradnoise.py --method dsm --seed 2    # the same on weights DSM trained (bench_images.py train dsm --seed 2)
+    python benchmarks/bench_gradnoise.py --repeats 24 --fractions 0.003 0.01 0.03 0.1 0.3
+        # the pair's step: DCD's mean gradient (divided by c) against DSM's per level, for each step fraction c;
+        # writes gradbias_{method}_s{seed}.json; with --double the same in float64 (gradbias_..._f64.json)
 """
 import argparse, json, math, os
 import torch
@@ -33,19 +36,42 @@ def dcd_at(E, x, sigma, c, xs=None, seed=0, parts=False):
     set_seed(seed)
     return continuous_dcd_loss(E, x, sigma, sigma, step_fraction=c, parts=parts)
 
-def spread(E, f, repeats, seed):
-    "Root trace of the covariance of the θ-gradient of f(seed) over `repeats` seeds, and the norm of their mean."
+def draws(E, f, repeats, seed):
+    "The θ-gradient of f(seed) for `repeats` seeds: their mean (float64) and spread (the root of the trace of their covariance)."
     params, gs = list(E.parameters()), []
     for r in range(repeats):
         set_seed(seed + r); E.zero_grad(); f(seed + r).backward()
         gs.append(torch.cat([p.grad.flatten() for p in params]).clone())
     g = torch.stack(gs).double(); m = g.mean(0)
-    return (g - m).pow(2).sum(1).mean().sqrt().item(), m.norm().item()
+    return m, (g - m).pow(2).sum(1).mean().sqrt().item()
+
+def spread(E, f, repeats, seed):
+    "Root trace of the covariance of the θ-gradient of f(seed) over `repeats` seeds, and the norm of their mean."
+    m, s = draws(E, f, repeats, seed)
+    return s, m.norm().item()
+
+def step_bias(E, x, fractions, repeats):
+    """Per level σ, DSM's mean θ-gradient g and, for each step fraction c, DCD's mean divided by c, d: the projection
+    α = ⟨d, g⟩/|g|² (1 in the small-step limit, where the pair estimates c times DSM's gradient) and the cosine of d and g."""
+    print("| σ | c | α | cosine | DCD mean / c | its noise | DSM mean |\n|---|---|---|---|---|---|---|")
+    rows = []
+    for i, sg in enumerate(SIGMAS):
+        g, _ = draws(E, lambda k: continuous_dsm_loss(E, x, sg, sg), repeats, 1000 * i)
+        for c in fractions:
+            d, sp = draws(E, lambda k: dcd_at(E, x, sg, c, seed=k), repeats, 1000 * i + 500)
+            d = d / c
+            rows.append(dict(sigma=sg, c=c, alpha=(d @ g / g.dot(g)).item(), cos=(d @ g / (d.norm() * g.norm())).item(),
+                             dcd_mean=d.norm().item(), dcd_noise=sp / c / math.sqrt(repeats), dsm_mean=g.norm().item()))
+            r = rows[-1]
+            print(f"| {sg:g} | {c:g} | {r['alpha']:.2f} | {r['cos']:.2f} | {r['dcd_mean']:.1f} | {r['dcd_noise']:.1f} | {r['dsm_mean']:.1f} |", flush=True)
+    return rows
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--method", default="dcd"); p.add_argument("--seed", type=int, default=0); p.add_argument("--budget", type=float, default=1800.)
     p.add_argument("--repeats", type=int, default=16); p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
+    p.add_argument("--fractions", nargs="*", type=float, default=[], metavar="C", help="instead of the spreads: DCD's mean gradient against DSM's at these step fractions")
+    p.add_argument("--double", action="store_true", help="with --fractions: the energy and data in float64 (separates rounding from the step's bias)")
     a = p.parse_args(argv)
     B.set_lever(a.set); torch.set_num_threads(1)
     c = B.RECIPE["dcd_c"]
@@ -56,6 +82,13 @@ def main(argv=None):
     outs = [dcd_at(E, x, 0.5, c, xs1, seed=k, parts=True) for k in (1, 2)]
     assert all(abs(o["e_pos"] - e1) < 1e-4 * e1.abs().clamp(min=1) for o in outs) and outs[0]["e_neg"] != outs[1]["e_neg"], "a held level point: E(x_σ) fixed, the pair drawn afresh"
     print(f"machine: {machine_info()['cpu']}; energy: {a.method} seed {a.seed} after {snap['steps']} steps; c = {c}; batch {len(x)}; {a.repeats} draws per cell")
+    cmd = f"python benchmarks/bench_gradnoise.py --method {a.method} --seed {a.seed}" + (f" --set {' '.join(a.set)}" if a.set else "")
+    if a.fractions:
+        if a.double: E, x = E.double(), x.double()
+        res = dict(energy=dict(method=a.method, seed=a.seed, budget_cpu_s=a.budget, steps=snap["steps"], dcd_c=c), dtype=str(x.dtype), batch=len(x), repeats=a.repeats,
+                   rows=step_bias(E, x, a.fractions, a.repeats), machine=machine_info(),
+                   command=cmd + f" --repeats {a.repeats} --fractions {' '.join(f'{f:g}' for f in a.fractions)}" + " --double" * a.double)
+        return write_atomic(os.path.join(B.OUT_DIR, f"gradbias_{a.method}{B.TAG}_s{a.seed}{'_f64' * a.double}.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
     print("| σ | DSM spread | DCD spread / c | DCD / DSM | pair only / c | level point / c | mean norm DSM | DCD / c |\n|---|---|---|---|---|---|---|---|")
     rows = []
     for i, sg in enumerate(SIGMAS):
@@ -70,7 +103,7 @@ def main(argv=None):
         print(f"| {sg:g} | {r['dsm_spread']:.1f} | {r['dcd_spread']:.1f} | {r['dcd_spread'] / r['dsm_spread']:.2f} | {r['pair_spread']:.1f} | "
               f"{r['level_spread']:.1f} | {r['dsm_mean']:.1f} | {r['dcd_mean']:.1f} |", flush=True)
     res = dict(energy=dict(method=a.method, seed=a.seed, budget_cpu_s=a.budget, steps=snap["steps"]), c=c, batch=len(x), repeats=a.repeats, rows=rows,
-               machine=machine_info(), command=f"python benchmarks/bench_gradnoise.py --method {a.method} --seed {a.seed}" + (f" --set {' '.join(a.set)}" if a.set else ""))
+               machine=machine_info(), command=cmd)
     write_atomic(os.path.join(B.OUT_DIR, f"gradnoise_{a.method}{B.TAG}_s{a.seed}.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
 
 if __name__ == "__main__": main()
