@@ -18,6 +18,8 @@ is the held-out denoising loss per noise level of the EMA weights at each stop, 
                                                                        # another seed: results/images/seeds/dcd_s1.json (no samples file)
     python benchmarks/bench_images.py train dcd --budget 600 --set dist=lognormal   # a lever: one recipe entry changed (own run names)
     python benchmarks/bench_images.py quick dcd --budget 600 --set dist=lognormal   # its row of the levers table (250 samples)
+    python benchmarks/bench_images.py quick dcd --budget 1800 --set temp=1.03       # a lever of the sampler alone (exp(-E/T)): the recipe's weights
+    python benchmarks/bench_images.py scale dcd --budget 1800          # the score's scale per level (1: neither too sharp nor too flat)
     python benchmarks/bench_images.py threads                          # seconds per step at one thread and at every core (idle machine)
 
 Prints markdown tables with the machine, versions and seed.
@@ -40,7 +42,8 @@ RUN_DIR = os.path.join(ROOT, "runs", "bench_images")
 # The recipe is `dcd_train generate`'s on a CPU, read from the library so that the two cannot drift apart.
 RECIPE = dict(size=GEN_DEFAULTS["size"], **CPU_IMAGE, **{k: GEN_DEFAULTS[k] for k in ("grad_clip", "ema", "sigma_min", "sigma_max")},
               dist=GEN_DEFAULTS["noise"], sampler=GEN_DEFAULTS["sampler"], sampler_steps=SAMPLE_STEPS["heun"], n_samples=GEN_DEFAULTS["n_samples"],
-              n_ref=N_REF, dcd_c=DCD_STEP_FRACTION)
+              n_ref=N_REF, dcd_c=DCD_STEP_FRACTION, temp=1.)   # temp: the sampler draws from exp(-E/temp) (1: the energy as trained)
+SAMPLE_KEYS = ("temp",)   # levers of the sampler alone: they reuse the recipe's (or the training lever's) weights
 METHODS = dict(dsm=continuous_dsm_loss, dcd=continuous_dcd_loss, cd=continuous_cd_loss)   # keywords: dcd_train generate's (DCD's step fraction: RECIPE["dcd_c"])
 METHODS = {m: (f, dict(CONTINUOUS_LOSS[m])) for m, f in METHODS.items()}
 STOPS = (150, 300, 600, 900, 1200, 1500, 1800)   # CPU seconds at which the EMA weights are kept (the learning curve)
@@ -54,19 +57,20 @@ def loss_of(method):
     loss.name = f"{f.__name__}({', '.join(f'{k}={v}' for k, v in kw.items())})"
     return loss
 
-TAG, SET_ARGS = "", ""   # a lever's name (`--set`): its runs and results are kept apart from the recipe's
+TAG, SET_ARGS, TRAIN_TAG = "", "", ""   # a lever's name (`--set`): its runs and results are kept apart from the recipe's; TRAIN_TAG names its weights
 
-def snap_path(method, seed, t): return os.path.join(RUN_DIR, f"{method}{TAG}_s{seed}_t{int(t)}.pt")
+def snap_path(method, seed, t): return os.path.join(RUN_DIR, f"{method}{TRAIN_TAG}_s{seed}_t{int(t)}.pt")
 
 def set_lever(pairs):
     "Change RECIPE entries for one lever (`--set dist=lognormal`); its snapshots and results carry the change in their names."
-    global TAG, SET_ARGS
+    global TAG, SET_ARGS, TRAIN_TAG
     if pairs: SET_ARGS = " --set " + " ".join(pairs)
     for kv in pairs:
         k, v = kv.split("=", 1)
         if k not in RECIPE: raise SystemExit(f"--set: unknown recipe entry {k!r} (one of {', '.join(RECIPE)})")
         RECIPE[k] = type(RECIPE[k])(v) if not isinstance(RECIPE[k], str) else v
         TAG += f"+{k}={v}"
+        if k not in SAMPLE_KEYS: TRAIN_TAG += f"+{k}={v}"
 
 def out_path(name, seed=0):
     "Where a result goes: the recipe's seed 0 beside its samples, other seeds under seeds/, levers under levers/."
@@ -79,6 +83,7 @@ def train(method, budget, seed):
     x = fashion_mnist("train", scale="pm1", size=RECIPE["size"]).tensors[0]
     set_seed(seed); E = TimeUNetEnergy(1, RECIPE["ch"], RECIPE["size"]); D = x[0].numel()
     stops = [t for t in STOPS if t < budget] + [budget]
+    if TAG != TRAIN_TAG: raise SystemExit(f"train: {', '.join(SAMPLE_KEYS)} change the sampler only; train without them")
     ck = os.path.join(RUN_DIR, f"{method}{TAG}_s{seed}.ckpt")
     for t, h in train_checkpoints(E, loss_of(method), x, stops, ck, lr=RECIPE["lr"], batch_size=RECIPE["batch_size"], seed=seed,
                                   ema=RECIPE["ema"], grad_clip=RECIPE["grad_clip"], progress=False, max_gap=50. * D, max_energy=500. * D):
@@ -91,16 +96,24 @@ def load_snap(method, seed, t):
     E = TimeUNetEnergy(**s["hparams"]); E.load_state_dict(s["ema"])
     return E.eval().requires_grad_(False), s
 
-def heldout_dsm(E, seed=0):
-    "Held-out denoising loss ½E‖ε - σ∇E(x+σε, σ)‖²/D at each of CURVE_SIGMAS (fixed noise draws): lower is a better score."
+def heldout_draws(E, seed=0):
+    "For each of CURVE_SIGMAS, on the held-out images with fixed noise draws: (ε, σ∇E(x+σε, σ))."
     x = fashion_mnist("test", scale="pm1", size=RECIPE["size"]).tensors[0][CURVE_IMAGES]
-    g, out = torch.Generator().manual_seed(seed), []
+    g = torch.Generator().manual_seed(seed)
     for s in CURVE_SIGMAS:
         eps = torch.randn(x.shape, generator=g)
         y = (x + s * eps).requires_grad_(True)
         grad, = torch.autograd.grad(E(y, s).sum(), y)
-        out.append(round(0.5 * (eps - s * grad).flatten(1).pow(2).sum(1).mean().item() / x[0].numel(), 5))
-    return out
+        yield eps, s * grad
+
+def heldout_dsm(E, seed=0):
+    "Held-out denoising loss ½E‖ε - σ∇E(x+σε, σ)‖²/D at each of CURVE_SIGMAS (fixed noise draws): lower is a better score."
+    return [round(0.5 * (eps - u).flatten(1).pow(2).sum(1).mean().item() / eps[0].numel(), 5) for eps, u in heldout_draws(E, seed)]
+
+def score_scale(E, seed=0):
+    """The score's scale E‖σ∇E‖² / E⟨σ∇E, ε⟩ at each of CURVE_SIGMAS (the same draws as `heldout_dsm`): 1 for the best score, whose
+    σ∇E is E[ε | x_σ]; above 1 the energy is too sharp for its level (its score longer than its agreement with the noise supports)."""
+    return [round((u.pow(2).sum() / (u * eps).sum()).item(), 4) for eps, u in heldout_draws(E, seed)]
 
 def curve_row(method, seed, t):
     "The learning curve's point at stop t: steps trained and the held-out denoising loss per level (each snapshot loaded once)."
@@ -134,7 +147,8 @@ def draw(E, sampler, steps, n, seed):
     set_seed(seed + 1); t0 = time.process_time()
     lad = NoiseLadder([RECIPE["sigma_min"], RECIPE["sigma_max"]]) if sampler in ("heun", "euler", "pc") else \
           NoiseLadder(torch.logspace(math.log10(RECIPE["sigma_min"]), math.log10(RECIPE["sigma_max"]), 11).tolist())
-    x, nfe = sample_images(E, lad, sampler, n, (1, RECIPE["size"], RECIPE["size"]), steps, batch=250)
+    Es = E if RECIPE["temp"] == 1 else (lambda z, t: E(z, t) / RECIPE["temp"])
+    x, nfe = sample_images(Es, lad, sampler, n, (1, RECIPE["size"], RECIPE["size"]), steps, batch=250)
     return to01(x), nfe, time.process_time() - t0
 
 def score(method, budget, seed):
@@ -194,7 +208,7 @@ QUICK_N = 250   # samples per row of the levers table (its Frechet distances sit
 def quick(method, budget, seed, raw=False):
     "One row of the levers table: the snapshot at `budget` (or the checkpoint's raw weights with `raw`), QUICK_N Heun samples, classifier scores and the held-out denoising loss; the grid of its first 64 samples beside it (levers/<key>_grid.png)."
     if raw:
-        c = torch.load(os.path.join(RUN_DIR, f"{method}{TAG}_s{seed}.ckpt"), weights_only=False)
+        c = torch.load(os.path.join(RUN_DIR, f"{method}{TRAIN_TAG}_s{seed}.ckpt"), weights_only=False)
         E = TimeUNetEnergy(**c["energy"]["hparams"]); E.load_state_dict(c["model"]); E.eval().requires_grad_(False)
         steps, t = len(c["history"]["loss"]), sum(c["history"]["sec"])
         if abs(t - budget) > 0.05 * budget: raise SystemExit(f"--raw: the checkpoint holds {t:.0f} CPU s of training, not {budget:g}")
@@ -208,6 +222,19 @@ def quick(method, budget, seed, raw=False):
                budget_cpu_s=budget, steps=steps, n=QUICK_N, classes=c["classes"], mean_conf=c["mean_conf"], frechet=c["frechet"],
                heldout_dsm=heldout_dsm(E), command=f"python benchmarks/bench_images.py quick {method} --budget {budget:g} --seed {seed}{SET_ARGS}" + (" --raw" if raw else ""))
     path = os.path.join(OUT_DIR, "levers.json")
+    rows = {r["key"]: r for r in (json.load(open(path))["rows"] if os.path.exists(path) else [])}
+    rows[key] = row
+    write_atomic(path, lambda tmp: json.dump(dict(curve_sigmas=CURVE_SIGMAS, rows=list(rows.values())), open(tmp, "w"), indent=1))
+    print(row, flush=True)
+    return row
+
+def scale(method, budget, seed):
+    "One row of score_scale.json: the score's scale per level (`score_scale`) of the EMA weights at `budget`."
+    E, snap = load_snap(method, seed, budget)
+    key = f"{method}{TAG} s{seed} t{budget:g}"
+    row = dict(key=key, method=method, lever=TAG.lstrip("+") or "recipe", seed=seed, budget_cpu_s=budget, steps=snap["steps"], scale=score_scale(E),
+               command=f"python benchmarks/bench_images.py scale {method} --budget {budget:g} --seed {seed}{SET_ARGS}")
+    path = os.path.join(OUT_DIR, "score_scale.json")
     rows = {r["key"]: r for r in (json.load(open(path))["rows"] if os.path.exists(path) else [])}
     rows[key] = row
     write_atomic(path, lambda tmp: json.dump(dict(curve_sigmas=CURVE_SIGMAS, rows=list(rows.values())), open(tmp, "w"), indent=1))
@@ -240,7 +267,7 @@ def threads(methods):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("what", choices=("train", "score", "samplers", "calibration", "quick", "threads"))
+    p.add_argument("what", choices=("train", "score", "samplers", "calibration", "quick", "scale", "threads"))
     p.add_argument("method", choices=tuple(METHODS) + ("all",), nargs="?", default="all")
     p.add_argument("--budget", type=float, default=1800.)
     p.add_argument("--seed", type=int, default=0)
@@ -260,6 +287,6 @@ def main(argv=None):
     if a.what == "threads": return threads(tuple(METHODS) if a.method == "all" else (a.method,))
     for meth in (METHODS if a.method == "all" else (a.method,)):
         if a.what == "quick": quick(meth, a.budget, a.seed, a.raw)
-        else: {"train": train, "score": score, "samplers": samplers}[a.what](meth, a.budget, a.seed)
+        else: {"train": train, "score": score, "samplers": samplers, "scale": scale}[a.what](meth, a.budget, a.seed)
 
 if __name__ == "__main__": main()
