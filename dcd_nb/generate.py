@@ -313,7 +313,7 @@ def continuous_dsm_loss(E,                    # a time-dependent energy (x, t) -
     return loss_out(loss, e.detach()) if parts else loss
 
 # %% ../nbs/12_generate.ipynb #d3dc12dd
-DCD_STEP_FRACTION = 0.03  # continuous DCD's pair step h = cτ² (92_gpu_generate's levers: 0.03 over 0.01 and 0.1 for images)
+DCD_STEP_FRACTION = 0.03  # continuous DCD's pair step h = cτ² (92_gpu_generate: 0.03 over 0.01, 0.003 and 0.1 for images, though its bias sharpens the energy about 1 + c times)
 
 def continuous_dcd_loss(E,                    # a time-dependent energy (x, t) -> (B,), t = σ one per row
                         x:torch.Tensor,       # clean data (B, ...)
