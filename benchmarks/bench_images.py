@@ -203,6 +203,15 @@ def samplers(method, budget, seed, n=250, with_fid=False):
     write_atomic(os.path.join(OUT_DIR, f"samplers_{method}{TAG}.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
     return res
 
+def add_row(name, row):
+    "Put `row` into the table results/images/<name> (rows keyed by row['key']; a rerun replaces its row), print and return it."
+    path = os.path.join(OUT_DIR, name)
+    rows = {r["key"]: r for r in (json.load(open(path))["rows"] if os.path.exists(path) else [])}
+    rows[row["key"]] = row
+    write_atomic(path, lambda tmp: json.dump(dict(curve_sigmas=CURVE_SIGMAS, rows=list(rows.values())), open(tmp, "w"), indent=1))
+    print(row, flush=True)
+    return row
+
 QUICK_N = 250   # samples per row of the levers table (its Frechet distances sit above the 1,000-sample ones: compare rows with rows)
 
 def quick(method, budget, seed, raw=False):
@@ -221,12 +230,7 @@ def quick(method, budget, seed, raw=False):
     row = dict(key=key, method=method, lever=TAG.lstrip("+") or "recipe", weights="raw" if raw else f"EMA {RECIPE['ema']}", seed=seed,
                budget_cpu_s=budget, steps=steps, n=QUICK_N, classes=c["classes"], mean_conf=c["mean_conf"], frechet=c["frechet"],
                heldout_dsm=heldout_dsm(E), command=f"python benchmarks/bench_images.py quick {method} --budget {budget:g} --seed {seed}{SET_ARGS}" + (" --raw" if raw else ""))
-    path = os.path.join(OUT_DIR, "levers.json")
-    rows = {r["key"]: r for r in (json.load(open(path))["rows"] if os.path.exists(path) else [])}
-    rows[key] = row
-    write_atomic(path, lambda tmp: json.dump(dict(curve_sigmas=CURVE_SIGMAS, rows=list(rows.values())), open(tmp, "w"), indent=1))
-    print(row, flush=True)
-    return row
+    return add_row("levers.json", row)
 
 def scale(method, budget, seed):
     "One row of score_scale.json: the score's scale per level (`score_scale`) of the EMA weights at `budget`."
@@ -234,12 +238,7 @@ def scale(method, budget, seed):
     key = f"{method}{TAG} s{seed} t{budget:g}"
     row = dict(key=key, method=method, lever=TAG.lstrip("+") or "recipe", seed=seed, budget_cpu_s=budget, steps=snap["steps"], scale=score_scale(E),
                command=f"python benchmarks/bench_images.py scale {method} --budget {budget:g} --seed {seed}{SET_ARGS}")
-    path = os.path.join(OUT_DIR, "score_scale.json")
-    rows = {r["key"]: r for r in (json.load(open(path))["rows"] if os.path.exists(path) else [])}
-    rows[key] = row
-    write_atomic(path, lambda tmp: json.dump(dict(curve_sigmas=CURVE_SIGMAS, rows=list(rows.values())), open(tmp, "w"), indent=1))
-    print(row, flush=True)
-    return row
+    return add_row("score_scale.json", row)
 
 THREADS_STEPS = (5, 20)   # warm-up and timed training steps per method and thread count
 
