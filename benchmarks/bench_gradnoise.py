@@ -16,7 +16,7 @@ benchmarks/results/images/gradnoise_{method}_s{seed}.json.
 
     python benchmarks/bench_gradnoise.py                          # on DCD's weights (seed 0); about 10 CPU-minutes on one thread
     python benchmarks/bench_gradnoise.py --method dsm --seed 2    # the same on weights DSM trained (bench_images.py train dsm --seed 2)
-    python benchmarks/bench_gradnoise.py --repeats 24 --fractions 0.003 0.01 0.03 0.1 0.3
+    python benchmarks/bench_gradnoise.py --repeats 24 --fractions 0.003 0.01 0.03 0.1   # about 8 CPU-minutes
         # the pair's step: DCD's mean gradient (divided by c) against DSM's per level, for each step fraction c;
         # writes gradbias_{method}_s{seed}.json; with --double the same in float64 (gradbias_..._f64.json)
 """
