@@ -3,7 +3,9 @@ sampled by the probability-flow ODE, and scored by a domain classifier and Incep
 
 The recipe (RECIPE below): 28x28 images on [-1, 1]; a TimeUNetEnergy of width 16; one continuous noise level per row,
 log-uniform on [0.01, 20]; batch 64, Adam lr 2e-3, gradient clip 1, EMA 0.999; a budget in CPU seconds of one thread (the
-process's CPU time, so runs sharing the machine get the same compute). Per method:
+process's CPU time, so runs sharing the machine get the same compute). The EMA's decay is warmed up, min(0.999, (1+n)/(10+n)) at
+update n, and the warm-up governs below 8,990 updates: in a run of about 2,000 steps the EMA weighs step k about as k^8, 87 % of
+its weight on the last fifth of the steps, and 0.999 takes effect only in the longer GPU runs. Per method:
     DSM: `continuous_dsm_loss`; DCD: `continuous_dcd_loss` (kernel tau = sigma, one antithetic unadjusted pair, h = 0.03 tau^2);
     CD: `continuous_cd_loss` (5 Langevin steps, h = 0.1 sigma^2).
 Samples: 1,000 by Heun on EDM's schedule (18 levels, 35 network evaluations each). Scores: the domain classifier of
@@ -19,18 +21,22 @@ is the held-out denoising loss per noise level of the EMA weights at each stop, 
     python benchmarks/bench_images.py train dcd --budget 600 --set dist=lognormal   # a lever: one recipe entry changed (own run names)
     python benchmarks/bench_images.py quick dcd --budget 600 --set dist=lognormal   # its row of the levers table (250 samples)
     python benchmarks/bench_images.py quick dcd --budget 1800 --set temp=1.03       # a lever of the sampler alone (exp(-E/T)): the recipe's weights
+    python benchmarks/bench_images.py quick dcd --budget 1800 --mean-of 1200 1500 1800   # the weights: the mean of three EMA snapshots
     python benchmarks/bench_images.py scale dcd --budget 1800          # the score's scale per level (1: neither too sharp nor too flat)
     python benchmarks/bench_images.py threads                          # seconds per step at one thread and at every core (idle machine)
+    python benchmarks/bench_images.py compiled                         # CPU seconds per step, eager and torch.compile'd (idle machine)
+    python benchmarks/bench_images.py train dcd --budget 1800 --set compile=1   # DCD trained through torch.compile (DCD, CD; not DSM)
 
 Prints markdown tables with the machine, versions and seed.
 """
 import argparse, json, math, os, time
+os.environ.setdefault("TORCHINDUCTOR_COMPILE_THREADS", "1")   # with --set compile=1, compile inside the process: its CPU time counts in the budget
 import numpy as np
 import torch
 from dcd_nb.core import set_seed, machine_info, write_atomic
 from dcd_nb.images import TimeUNetEnergy, fashion_mnist
 from dcd_nb.denoise import train_checkpoints
-from dcd_nb.generate import continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images, DCD_STEP_FRACTION
+from dcd_nb.generate import sample_sigmas, continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images, DCD_STEP_FRACTION
 from dcd_nb.metrics import load_inception, inception_features, fid_from_features, kid_from_features, load_classifier, classifier_outputs, classifier_scores, calibration_rows, nearest_train, N_REF
 from dcd_nb.cli import GEN_DEFAULTS, CPU_IMAGE, SAMPLE_STEPS, CONTINUOUS_LOSS
 from cpu_clock import use_cpu_clock   # this script's folder is on sys.path
@@ -42,7 +48,8 @@ RUN_DIR = os.path.join(ROOT, "runs", "bench_images")
 # The recipe is `dcd_train generate`'s on a CPU, read from the library so that the two cannot drift apart.
 RECIPE = dict(size=GEN_DEFAULTS["size"], **CPU_IMAGE, **{k: GEN_DEFAULTS[k] for k in ("grad_clip", "ema", "sigma_min", "sigma_max")},
               dist=GEN_DEFAULTS["noise"], sampler=GEN_DEFAULTS["sampler"], sampler_steps=SAMPLE_STEPS["heun"], n_samples=GEN_DEFAULTS["n_samples"],
-              n_ref=N_REF, dcd_c=DCD_STEP_FRACTION, temp=1.)   # temp: the sampler draws from exp(-E/temp) (1: the energy as trained)
+              n_ref=N_REF, dcd_c=DCD_STEP_FRACTION, temp=1.,   # temp: the sampler draws from exp(-E/temp) (1: the energy as trained)
+              compile=0)   # 1: train through torch.compile (DCD and CD; DSM differentiates an input gradient, which it cannot compile)
 SAMPLE_KEYS = ("temp",)   # levers of the sampler alone: they reuse the recipe's (or the training lever's) weights
 METHODS = dict(dsm=continuous_dsm_loss, dcd=continuous_dcd_loss, cd=continuous_cd_loss)   # keywords: dcd_train generate's (DCD's step fraction: RECIPE["dcd_c"])
 METHODS = {m: (f, dict(CONTINUOUS_LOSS[m])) for m, f in METHODS.items()}
@@ -86,7 +93,7 @@ def train(method, budget, seed):
     if TAG != TRAIN_TAG: raise SystemExit(f"train: {', '.join(SAMPLE_KEYS)} change the sampler only; train without them")
     ck = os.path.join(RUN_DIR, f"{method}{TAG}_s{seed}.ckpt")
     for t, h in train_checkpoints(E, loss_of(method), x, stops, ck, lr=RECIPE["lr"], batch_size=RECIPE["batch_size"], seed=seed,
-                                  ema=RECIPE["ema"], grad_clip=RECIPE["grad_clip"], progress=False, max_gap=50. * D, max_energy=500. * D):
+                                  ema=RECIPE["ema"], grad_clip=RECIPE["grad_clip"], compile=bool(RECIPE["compile"]), progress=False, max_gap=50. * D, max_energy=500. * D):
         torch.save(dict(ema=h.ema.state_dict(), hparams=E.hparams, t=t, steps=len(h["loss"]), train_cpu_s=sum(h["sec"]),
                         loss=h["loss"], diverged=h["diverged"]), snap_path(method, seed, t))
         print(f"{method}: {t:g} CPU s, {len(h['loss'])} steps, loss {np.mean(h['loss'][-50:]):.4f}", flush=True)
@@ -214,9 +221,19 @@ def add_row(name, row):
 
 QUICK_N = 250   # samples per row of the levers table (its Frechet distances sit above the 1,000-sample ones: compare rows with rows)
 
-def quick(method, budget, seed, raw=False):
-    "One row of the levers table: the snapshot at `budget` (or the checkpoint's raw weights with `raw`), QUICK_N Heun samples, classifier scores and the held-out denoising loss; the grid of its first 64 samples beside it (levers/<key>_grid.png)."
-    if raw:
+def mean_of_snaps(method, seed, stops):
+    "The mean of the EMA snapshots at `stops` (CPU seconds): a longer average over one run's weights than its EMA; the last stop's snapshot."
+    snaps = [load_snap(method, seed, t)[1] for t in stops]
+    E = TimeUNetEnergy(**snaps[-1]["hparams"]); E.load_state_dict({k: sum(s["ema"][k] for s in snaps) / len(snaps) for k in snaps[-1]["ema"]})
+    return E.eval().requires_grad_(False), snaps[-1]
+
+def quick(method, budget, seed, raw=False, mean_of=()):
+    """One row of the levers table: the snapshot at `budget` (or the checkpoint's raw weights with `raw`, or the mean of the snapshots at
+    the stops `mean_of`, the last being `budget`), QUICK_N Heun samples, classifier scores and the held-out denoising loss; the grid of its
+    first 64 samples beside it (levers/<key>_grid.png)."""
+    if mean_of and (raw or mean_of[-1] != budget): raise SystemExit("--mean-of: stops ending at --budget, without --raw")
+    if mean_of: E, snap = mean_of_snaps(method, seed, mean_of); steps = snap["steps"]
+    elif raw:
         c = torch.load(os.path.join(RUN_DIR, f"{method}{TRAIN_TAG}_s{seed}.ckpt"), weights_only=False)
         E = TimeUNetEnergy(**c["energy"]["hparams"]); E.load_state_dict(c["model"]); E.eval().requires_grad_(False)
         steps, t = len(c["history"]["loss"]), sum(c["history"]["sec"])
@@ -225,11 +242,12 @@ def quick(method, budget, seed, raw=False):
     clf = load_classifier(); f_ref = classifier_outputs(fashion_mnist("test").tensors[0][:N_REF], clf)[0]
     x01, nfe, secs = draw(E, RECIPE["sampler"], RECIPE["sampler_steps"], QUICK_N, seed)
     c = classifier_scores(x01, f_ref, clf)
-    key = f"{method}{TAG} s{seed} t{budget:g}" + (" raw" if raw else "")
+    key = f"{method}{TAG} s{seed} t{budget:g}" + (" raw" if raw else "") + (f" mean{'-'.join(f'{t:g}' for t in mean_of)}" if mean_of else "")
     os.makedirs(os.path.join(OUT_DIR, "levers"), exist_ok=True); save_grid(x01, os.path.join(OUT_DIR, "levers", key.replace(" ", "_") + "_grid.png"))
-    row = dict(key=key, method=method, lever=TAG.lstrip("+") or "recipe", weights="raw" if raw else f"EMA {RECIPE['ema']}", seed=seed,
+    row = dict(key=key, method=method, lever=TAG.lstrip("+") or "recipe", weights="raw" if raw else f"mean of EMA at {', '.join(f'{t:g}' for t in mean_of)} s" if mean_of else f"EMA {RECIPE['ema']}", seed=seed,
                budget_cpu_s=budget, steps=steps, n=QUICK_N, classes=c["classes"], mean_conf=c["mean_conf"], frechet=c["frechet"],
-               heldout_dsm=heldout_dsm(E), command=f"python benchmarks/bench_images.py quick {method} --budget {budget:g} --seed {seed}{SET_ARGS}" + (" --raw" if raw else ""))
+               heldout_dsm=heldout_dsm(E), command=f"python benchmarks/bench_images.py quick {method} --budget {budget:g} --seed {seed}{SET_ARGS}" + (" --raw" if raw else "")
+                       + (f" --mean-of {' '.join(f'{t:g}' for t in mean_of)}" if mean_of else ""))
     return add_row("levers.json", row)
 
 def scale(method, budget, seed):
@@ -242,6 +260,14 @@ def scale(method, budget, seed):
 
 THREADS_STEPS = (5, 20)   # warm-up and timed training steps per method and thread count
 
+def time_steps(E, loss, x, warm, n_steps):
+    "Train E with `loss` for `warm` then `n_steps` Adam steps (seeded batches); (wall s, CPU s) per timed step and the warm-up's CPU s."
+    opt = torch.optim.Adam(E.parameters(), RECIPE["lr"]); g = torch.Generator().manual_seed(0); c00 = time.process_time()
+    for k in range(warm + n_steps):
+        if k == warm: w0, c0 = time.perf_counter(), time.process_time()
+        opt.zero_grad(); loss(E, x[torch.randint(len(x), (RECIPE["batch_size"],), generator=g)])["loss"].backward(); opt.step()
+    return (time.perf_counter() - w0) / n_steps, (time.process_time() - c0) / n_steps, c0 - c00
+
 def threads(methods):
     "Wall-clock and CPU seconds per training step of each method at one thread and at every core (run it alone on an idle machine)."
     x, out = fashion_mnist("train", scale="pm1", size=RECIPE["size"]).tensors[0], []
@@ -250,12 +276,8 @@ def threads(methods):
     for n in sorted({1, os.cpu_count()}):
         torch.set_num_threads(n)
         for m in methods:
-            set_seed(0); E = TimeUNetEnergy(1, RECIPE["ch"], RECIPE["size"]); opt = torch.optim.Adam(E.parameters(), RECIPE["lr"]); loss = loss_of(m)
-            g = torch.Generator().manual_seed(0)
-            for k in range(warm + n_steps):
-                if k == warm: w0, c0 = time.perf_counter(), time.process_time()
-                opt.zero_grad(); loss(E, x[torch.randint(len(x), (RECIPE["batch_size"],), generator=g)])["loss"].backward(); opt.step()
-            out.append(dict(method=m, threads=n, wall_s_per_step=round((time.perf_counter() - w0) / n_steps, 4), cpu_s_per_step=round((time.process_time() - c0) / n_steps, 4)))
+            set_seed(0); wall, cpu, _ = time_steps(TimeUNetEnergy(1, RECIPE["ch"], RECIPE["size"]), loss_of(m), x, warm, n_steps)
+            out.append(dict(method=m, threads=n, wall_s_per_step=round(wall, 4), cpu_s_per_step=round(cpu, 4)))
             print(out[-1], flush=True)
     torch.set_num_threads(1)
     res = dict(rows=out, steps=n_steps, warmup=warm, load_avg_1min_before=round(load0, 2), recipe=RECIPE, machine=machine_info(),
@@ -264,13 +286,51 @@ def threads(methods):
     print("| method | threads | wall s / step | CPU s / step |\n|---|---|---|---|\n" + "\n".join(f"| {r['method']} | {r['threads']} | {r['wall_s_per_step']} | {r['cpu_s_per_step']} |" for r in out))
     return res
 
+def dsm_compiled(E):
+    """DSM's loss for torch.compile: the input gradient by `torch.func.grad` (compile cannot take `autograd.grad(create_graph=True)`,
+    which `continuous_dsm_loss` uses), the whole loss compiled; the same draws as `continuous_dsm_loss` (checked in `compiled`)."""
+    from torch.func import functional_call, grad
+    def core(params, buffers, xs, s, eps):
+        g = grad(lambda z: functional_call(E, (params, buffers), (z, s)).sum())(xs)
+        return 0.5 * (eps - s.view(-1, 1, 1, 1) * g).flatten(1).pow(2).sum(1).mean()
+    core = torch.compile(core)
+    def loss(E_, x):
+        s = sample_sigmas(len(x), RECIPE["sigma_min"], RECIPE["sigma_max"], RECIPE["dist"]); eps = torch.randn_like(x)
+        return dict(loss=core(dict(E.named_parameters()), dict(E.named_buffers()), x + s.view(-1, 1, 1, 1) * eps, s, eps))
+    return loss
+
+COMPILED_STEPS = (10, 30)   # warm-up (compiling included) and timed training steps
+
+def compiled(methods):
+    "CPU seconds per training step of each method, eager and through torch.compile, at one thread (run it alone on an idle machine)."
+    x, out = fashion_mnist("train", scale="pm1", size=RECIPE["size"]).tensors[0], []
+    warm, n_steps = COMPILED_STEPS
+    load0 = os.getloadavg()[0]
+    for m in methods:
+        for comp in (False, True):
+            set_seed(0); E = TimeUNetEnergy(1, RECIPE["ch"], RECIPE["size"])
+            if comp and m == "dsm":
+                loss = dsm_compiled(E)
+                set_seed(1); a = loss(E, x[:8])["loss"].item(); set_seed(1); b = continuous_dsm_loss(E, x[:8]).item()
+                if abs(a - b) > 1e-4 * abs(b): raise SystemExit(f"dsm_compiled: {a} against continuous_dsm_loss's {b}")
+            else: loss = lambda E_, xb, f=loss_of(m), V=torch.compile(E) if comp else E: f(V, xb)
+            _, cpu, warm_cpu = time_steps(E, loss, x, warm, n_steps)
+            out.append(dict(method=m, compiled=comp, cpu_s_per_step=round(cpu, 4), warmup_cpu_s=round(warm_cpu, 1)))
+            print(out[-1], flush=True)
+    res = dict(rows=out, steps=n_steps, warmup=warm, load_avg_1min_before=round(load0, 2), recipe=RECIPE, machine=machine_info(),
+               command="python benchmarks/bench_images.py compiled")
+    write_atomic(os.path.join(OUT_DIR, "compiled.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
+    print("| method | compiled | CPU s / step | warm-up CPU s |\n|---|---|---|---|\n" + "\n".join(f"| {r['method']} | {r['compiled']} | {r['cpu_s_per_step']} | {r['warmup_cpu_s']} |" for r in out))
+    return res
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("what", choices=("train", "score", "samplers", "calibration", "quick", "scale", "threads"))
+    p.add_argument("what", choices=("train", "score", "samplers", "calibration", "quick", "scale", "threads", "compiled"))
     p.add_argument("method", choices=tuple(METHODS) + ("all",), nargs="?", default="all")
     p.add_argument("--budget", type=float, default=1800.)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--raw", action="store_true", help="quick: the checkpoint's raw weights instead of the EMA snapshot")
+    p.add_argument("--mean-of", type=float, nargs="*", default=[], metavar="STOP", help="quick: the mean of the EMA snapshots at these stops (CPU s; the last = --budget)")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="a lever: change recipe entries (results under results/images/levers)")
     a = p.parse_args(argv)
     set_lever(a.set)
@@ -283,9 +343,9 @@ def main(argv=None):
         print("| set | classes | confidence | Fréchet |\n|---|---|---|---|")
         for k, v in rows.items(): print(f"| {k} | {v['classes']} | {v['mean_conf']} | {v['frechet']} |")
         return
-    if a.what == "threads": return threads(tuple(METHODS) if a.method == "all" else (a.method,))
+    if a.what in ("threads", "compiled"): return {"threads": threads, "compiled": compiled}[a.what](tuple(METHODS) if a.method == "all" else (a.method,))
     for meth in (METHODS if a.method == "all" else (a.method,)):
-        if a.what == "quick": quick(meth, a.budget, a.seed, a.raw)
+        if a.what == "quick": quick(meth, a.budget, a.seed, a.raw, tuple(a.mean_of))
         else: {"train": train, "score": score, "samplers": samplers, "scale": scale}[a.what](meth, a.budget, a.seed)
 
 if __name__ == "__main__": main()
