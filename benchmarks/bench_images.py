@@ -49,7 +49,7 @@ RUN_DIR = os.path.join(ROOT, "runs", "bench_images")
 RECIPE = dict(size=GEN_DEFAULTS["size"], **CPU_IMAGE, **{k: GEN_DEFAULTS[k] for k in ("grad_clip", "ema", "sigma_min", "sigma_max")},
               dist=GEN_DEFAULTS["noise"], sampler=GEN_DEFAULTS["sampler"], sampler_steps=SAMPLE_STEPS["heun"], n_samples=GEN_DEFAULTS["n_samples"],
               n_ref=N_REF, dcd_c=DCD_STEP_FRACTION, temp=1.,   # temp: the sampler draws from exp(-E/temp) (1: the energy as trained)
-              compile=0)   # 1: train through torch.compile (DCD and CD; DSM differentiates an input gradient, which it cannot compile)
+              compile=0)   # 1: train through torch.compile (DCD and CD; `fit` refuses DSM, whose loss differentiates an input gradient)
 SAMPLE_KEYS = ("temp",)   # levers of the sampler alone: they reuse the recipe's (or the training lever's) weights
 METHODS = dict(dsm=continuous_dsm_loss, dcd=continuous_dcd_loss, cd=continuous_cd_loss)   # keywords: dcd_train generate's (DCD's step fraction: RECIPE["dcd_c"])
 METHODS = {m: (f, dict(CONTINUOUS_LOSS[m])) for m, f in METHODS.items()}
