@@ -4,10 +4,10 @@
 
 # %% auto #0
 __all__ = ['DATA_KINDS', 'HISTORY_KEYS', 'CKPT_KEYS', 'SCALED', 'LOSS_DEFAULTS', 'data_generator', 'draw_batch', 'BatchCycle',
-           'as_data', 'loss_parts', 'History', 'new_history', 'ema_decay', 'ema_update', 'check_step', 'save_atomic',
-           'rng_state', 'set_rng_state', 'energy_spec', 'build_energy', 'read_checkpoint', 'check_energy_matches',
-           'rank_seed', 'dist_info', 'init_distributed', 'amp_setup', 'fit', 'Loss', 'warn_scale', 'loss_passes',
-           'make_loss', 'load_energy']
+           'as_data', 'loss_parts', 'History', 'new_history', 'ema_decay', 'ema_update', 'cooldown', 'check_step',
+           'save_atomic', 'rng_state', 'set_rng_state', 'energy_spec', 'build_energy', 'read_checkpoint',
+           'check_energy_matches', 'rank_seed', 'dist_info', 'init_distributed', 'amp_setup', 'fit', 'Loss',
+           'warn_scale', 'loss_passes', 'make_loss', 'load_energy']
 
 # %% ../nbs/08_train.ipynb #17d28132
 import os, sys, copy, math, time, random, warnings, importlib, contextlib
@@ -115,6 +115,19 @@ def ema_update(ema_model:nn.Module, # the EMA copy, updated in place
         if a.is_floating_point(): a.lerp_(b.detach(), 1 - decay)
         else: a.copy_(b)
 
+# %% ../nbs/08_train.ipynb #cc512f2a
+def cooldown(total:float,          # the run's length: optimiser steps (unit='steps') or seconds of training ('seconds')
+             fraction:float=0.2,   # the last fraction of the run over which the rate falls linearly to 0
+             unit:str="steps"      # what `total` counts
+            ):                     # a `fit` lr_schedule: (step, seconds) -> factor in [0, 1]
+    "A constant learning rate, then a linear fall to 0 over the last `fraction` of the run."
+    total = check_positive(total, "total")
+    if not 0 < fraction <= 1: raise DCDError(f"fraction must be in (0, 1], got {fraction}")
+    if unit not in ("steps", "seconds"): raise DCDError(f"unit must be 'steps' or 'seconds', got {unit!r}")
+    def schedule(step, seconds): return min(1., max(0., (total - (step if unit == "steps" else seconds)) / (fraction * total)))
+    schedule.name = f"cooldown({total:g}, {fraction:g}, {unit!r})"
+    return schedule
+
 # %% ../nbs/08_train.ipynb #a7e6e7ba
 def check_step(loss:float,           # the step's loss
                e_pos=None,           # mean data energy, or None
@@ -216,6 +229,10 @@ def read_checkpoint(path:str,                 # a checkpoint written by `fit`
     if missing: raise DCDError(f"checkpoint {path!r} is not one written by fit: it lacks {', '.join(map(repr, missing))}")
     return ck
 
+def _hp_compared(hp):
+    "Constructor arguments as a resume compares them: a tensor (a starting value, such as a Gaussian's mean) by its shape and dtype."
+    return {k: (tuple(v.shape), v.dtype) if torch.is_tensor(v) else v for k, v in dict(hp).items()}
+
 def check_energy_matches(ck:dict,      # from `read_checkpoint`
                          E:nn.Module,  # the energy that is to receive its weights
                          path:str      # the file, for the message
@@ -225,7 +242,7 @@ def check_energy_matches(ck:dict,      # from `read_checkpoint`
     if not isinstance(have, dict) or have.get("cls") != want["cls"]:
         raise DCDError(f"checkpoint {path!r} holds a {have.get('cls') if isinstance(have, dict) else have}, not a {want['cls']}: "
                        "it belongs to another kind of run")
-    if want["hparams"] is not None and have.get("hparams") is not None and dict(have["hparams"]) != want["hparams"]:
+    if want["hparams"] is not None and have.get("hparams") is not None and _hp_compared(have["hparams"]) != _hp_compared(want["hparams"]):
         raise DCDError(f"checkpoint {path!r} holds a {want['cls']} with {have['hparams']}, this one has {want['hparams']}")
 
 # %% ../nbs/08_train.ipynb #3cbc48c6
@@ -390,7 +407,7 @@ def _fit_setup(E, loss_fn, lr, seed, ema, optimizer, amp, device, distributed):
     opt, gen = _make_optimizer(optimizer, params, lr), data_generator(rank_seed(seed, rank))
     ema_model = copy.deepcopy(E).requires_grad_(False).eval() if ema else None
     run = _Run(E, ema_model, opt, loss_fn, gen, new_history(), scaler, rank, world, seed)
-    run.dev, run.params, run.amp_dtype, run.hist.ema = dev, params, amp_dtype, ema_model
+    run.dev, run.params, run.amp_dtype, run.hist.ema, run.lr, run.lr_schedule = dev, params, amp_dtype, ema_model, lr, None
     return run
 
 # %% ../nbs/08_train.ipynb #b474fcfb
@@ -453,8 +470,17 @@ def _fit_step(run, E_train, x):
     return tel, gn, run.scaler is not None and math.isfinite(lv) and not math.isfinite(gv)  # fp16: the scaler skips the step
 
 # %% ../nbs/08_train.ipynb #a626d1b2
-def _fit_update(run, gn, overflow, grad_clip, ema, step):
-    "The optimiser step (after clipping) and the EMA update."
+def _lr_factor(run, step, seconds):
+    "`lr_schedule(step, seconds)`, checked (rank 0's decides for every rank under DDP)."
+    f = torch.tensor(float(run.lr_schedule(step, seconds)), dtype=torch.float64, device=run.dev)
+    if run.world > 1: dist.broadcast(f, 0)
+    if not (math.isfinite(f) and f >= 0): raise DCDError(f"lr_schedule({step}, {seconds:.4g}) gave {float(f)}: it must be a finite factor >= 0")
+    return float(f)
+
+def _fit_update(run, gn, overflow, grad_clip, ema, step, seconds):
+    "The optimiser step (after clipping, at the scheduled rate) and the EMA update."
+    if run.lr_schedule is not None:
+        for g in run.opt.param_groups: g["lr"] = run.lr * _lr_factor(run, step, seconds)
     if grad_clip is not None and not overflow and any(p.grad is not None for p in run.params):
         torch.nn.utils.clip_grads_with_norm_(run.params, grad_clip, gn)
     if run.scaler is None: run.opt.step()
@@ -499,7 +525,7 @@ def _fit_loop(run, E_train, data, config, start, steps, batch_size, guard, max_g
     "Steps `start`, ..., `steps - 1` of a run: batch, loss and backward, guard (roll back on a bad step), update, record, checkpoint, time limit."
     hist = run.hist
     bar = tqdm(total=steps, initial=start, disable=not progress or run.rank != 0, desc="fit", leave=True, mininterval=1.0)
-    t_fit, done, prev, cur = time.perf_counter(), steps, None, None
+    t_fit, done, prev, cur, trained = time.perf_counter(), steps, None, None, float(sum(hist["sec"]))
     for step in range(start, steps):
         if guard is not None: prev, cur = cur, run.snapshot(step)
         t0 = time.perf_counter()
@@ -509,8 +535,8 @@ def _fit_loop(run, E_train, data, config, start, steps, batch_size, guard, max_g
         why = None if guard is None else check_step(tel["loss"], tel["e_pos"], tel["e_neg"], 0. if overflow else tel["grad_norm"], max_gap, max_energy)
         if why is not None:
             bar.close(); return _fit_roll_back(run, prev if prev is not None else cur, step, why, config, ckpt_path, guard)
-        _fit_update(run, gn, overflow, grad_clip, ema, step)
-        _fit_record(hist, step, tel, time.perf_counter() - t0, run.world * batch_size)
+        _fit_update(run, gn, overflow, grad_clip, ema, step, trained)
+        _fit_record(hist, step, tel, time.perf_counter() - t0, run.world * batch_size); trained += hist["sec"][-1]
         _fit_progress(bar, hist, step, start, steps, t_fit, time_limit, log_every)
         if ckpt_path is not None and ckpt_every and (step + 1) % ckpt_every == 0 and step + 1 < steps:
             run.save(run.snapshot(step + 1), config, ckpt_path)
@@ -545,15 +571,17 @@ def fit(E:nn.Module,             # the energy to train (updated in place)
         distributed=None,        # None: DDP when a process group (or torchrun) has several ranks; False: never; True: require it
         ddp_kwargs:dict|None=None, # extra DistributedDataParallel arguments, e.g. dict(bucket_cap_mb=50)
         time_limit:float|None=None, # stop after the step that reaches this many seconds of training (equal wall-clock studies; the bar counts the steps it allows); None: no limit
+        lr_schedule=None,        # a callable (step, seconds of training before it) -> factor of lr for that step, e.g. `cooldown`; None: a constant lr
        )->History:               # per-step telemetry (HISTORY_KEYS lists), 'diverged', `.start` (the step this call began at), `.ema`
     "Train the energy `E` with `loss_fn` on `data`: Adam, EMA, telemetry, divergence guard, exactly resumable checkpoints, AMP, compile, DDP."
     lr, ema, grad_clip, time_limit = _fit_checks(E, steps, batch_size, log_every, ckpt_every, guard, lr, ema, grad_clip, time_limit, compile, ddp_kwargs)
     if resume not in (True, False, "force"): raise DCDError(f"resume must be True, False or 'force', got {resume!r}")
+    if lr_schedule is not None and not callable(lr_schedule): raise DCDError(f"lr_schedule must be a callable (step, seconds) -> factor or None, got {lr_schedule!r}")
     data = as_data(data, module_place(E)[0])
-    run = _fit_setup(E, loss_fn, lr, seed, ema, optimizer, amp, device, distributed)
+    run = _fit_setup(E, loss_fn, lr, seed, ema, optimizer, amp, device, distributed); run.lr_schedule = lr_schedule
     config = dict(lr=lr, batch_size=batch_size, seed=seed, ema=ema, optimizer=optimizer if isinstance(optimizer, str) else repr(optimizer),
                   grad_clip=grad_clip, loss=_loss_name(loss_fn), amp=None if run.amp_dtype is None else str(run.amp_dtype),
-                  compile=bool(compile), world_size=run.world)
+                  compile=bool(compile), world_size=run.world, lr_schedule=None if lr_schedule is None else getattr(lr_schedule, "name", repr(lr_schedule)))
     start = _fit_resume(run, ckpt_path, resume, steps, config); run.hist.start = start  # the step this call began at
     E_train = _train_view(E, run.dev, run.world, compile, loss_fn, ddp_kwargs)
     return _fit_loop(run, E_train, data, config, start, steps, batch_size, guard, max_gap, max_energy, grad_clip, ema,
