@@ -16,12 +16,18 @@ benchmarks/results/images/gradnoise_{method}_s{seed}.json.
 
     python benchmarks/bench_gradnoise.py                          # on DCD's weights (seed 0); about 10 CPU-minutes on one thread
     python benchmarks/bench_gradnoise.py --method dsm --seed 2    # the same on weights DSM trained (bench_images.py train dsm --seed 2)
+    python benchmarks/bench_gradnoise.py --sampling --repeats 32   # about 4 CPU-minutes: the spread of a whole step's gradient
+        # (a fresh batch of 64 training images, a level per row from the recipe's law) as a step draws its levels: independently,
+        # stratified (one level in each 1/64 of the log-range, the low-discrepancy sampler of variational diffusion models), with
+        # antithetic level points (32 images, each at one level with noise +ε and -ε), and both; DSM and DCD on the same weights;
+        # writes gradsampling_{method}_s{seed}.json
     python benchmarks/bench_gradnoise.py --repeats 24 --fractions 0.003 0.01 0.03 0.1   # about 8 CPU-minutes
         # the pair's step: DCD's mean gradient (divided by c) against DSM's per level, for each step fraction c;
         # writes gradbias_{method}_s{seed}.json; with --double the same in float64 (gradbias_..._f64.json)
 """
-import argparse, json, math, os
+import argparse, contextlib, json, math, os
 import torch
+import dcd_nb.generate as G
 from dcd_nb.core import set_seed, machine_info, write_atomic
 from dcd_nb.images import fashion_mnist
 from dcd_nb.generate import continuous_dsm_loss, continuous_dcd_loss, sample_sigmas
@@ -66,11 +72,50 @@ def step_bias(E, x, fractions, repeats):
             print(f"| {sg:g} | {c:g} | {r['alpha']:.2f} | {r['cos']:.2f} | {r['dcd_mean']:.1f} | {r['dcd_noise']:.1f} | {r['dsm_mean']:.1f} |", flush=True)
     return rows
 
+SAMPLINGS = dict(independent=(False, False), stratified=(True, False), antithetic=(False, True), both=(True, True))
+
+@contextlib.contextmanager
+def level_sampling(stratified, antithetic, calls):
+    """Inside, the continuous losses draw their levels stratified (`stratified`) and the noise of their level points antithetic:
+    the second half of the rows takes the first half's levels and negated noise (`antithetic`; the caller repeats the images).
+    The losses' code is unchanged: `sample_sigmas` and the first `torch.randn_like` of each call are replaced; `calls` counts both."""
+    sample, randn_like = G.sample_sigmas, torch.randn_like
+    def sigmas(n, sigma_min, sigma_max, dist, device=None, dtype=torch.float32):
+        assert dist == "loguniform"; calls["sigmas"] += 1; calls["first"] = True; m = n // 2 if antithetic else n
+        u = ((torch.rand(1, dtype=torch.float64) + torch.arange(m) / m) % 1)[torch.randperm(m)] if stratified else torch.rand(m, dtype=torch.float64)
+        s = (math.log(sigma_min) + (math.log(sigma_max) - math.log(sigma_min)) * u).exp().to(dtype)
+        return torch.cat([s, s]) if antithetic else s
+    def noise(x, *args, **kw):
+        if not (antithetic and calls.pop("first", False)): return randn_like(x, *args, **kw)
+        calls["antithetic"] += 1; e = randn_like(x[:len(x) // 2]); return torch.cat([e, -e])
+    G.sample_sigmas, torch.randn_like = sigmas, noise
+    try: yield
+    finally: G.sample_sigmas, torch.randn_like = sample, randn_like
+
+def sampling_spreads(E, xtr, c, repeats, batch):
+    "For DSM and DCD (in DSM's units), the spread and mean norm of one step's θ-gradient under each of SAMPLINGS."
+    print("| objective | levels drawn | spread | mean norm |\n|---|---|---|---|")
+    rows, loss = [], dict(dsm=lambda x: continuous_dsm_loss(E, x, B.RECIPE["sigma_min"], B.RECIPE["sigma_max"]),
+                          dcd=lambda x: continuous_dcd_loss(E, x, B.RECIPE["sigma_min"], B.RECIPE["sigma_max"], step_fraction=c) / c)
+    for m, f in loss.items():
+        for name, (strat, anti) in SAMPLINGS.items():
+            calls = dict(sigmas=0, antithetic=0)
+            def step(k):
+                g = torch.Generator().manual_seed(k); i = torch.randint(len(xtr), (batch // 2 if anti else batch,), generator=g)
+                x = xtr[torch.cat([i, i]) if anti else i]
+                with level_sampling(strat, anti, calls): return f(x)
+            sp, mn = spread(E, step, repeats, 7000)
+            assert calls["sigmas"] == repeats and calls["antithetic"] == repeats * anti, calls
+            rows.append(dict(objective=m, sampling=name, spread=sp, mean_norm=mn))
+            print(f"| {m.upper()} | {name} | {sp:.1f} | {mn:.1f} |", flush=True)
+    return rows
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--method", default="dcd"); p.add_argument("--seed", type=int, default=0); p.add_argument("--budget", type=float, default=1800.)
     p.add_argument("--repeats", type=int, default=16); p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE")
     p.add_argument("--fractions", nargs="*", type=float, default=[], metavar="C", help="instead of the spreads: DCD's mean gradient against DSM's at these step fractions")
+    p.add_argument("--sampling", action="store_true", help="instead: the spread of a whole step's gradient as the levels are drawn four ways")
     p.add_argument("--double", action="store_true", help="with --fractions: the energy and data in float64 (separates rounding from the step's bias)")
     a = p.parse_args(argv)
     B.set_lever(a.set); torch.set_num_threads(1)
@@ -83,6 +128,11 @@ def main(argv=None):
     assert all(abs(o["e_pos"] - e1) < 1e-4 * e1.abs().clamp(min=1) for o in outs) and outs[0]["e_neg"] != outs[1]["e_neg"], "a held level point: E(x_σ) fixed, the pair drawn afresh"
     print(f"machine: {machine_info()['cpu']}; energy: {a.method} seed {a.seed} after {snap['steps']} steps; c = {c}; batch {len(x)}; {a.repeats} draws per cell")
     cmd = f"python benchmarks/bench_gradnoise.py --method {a.method} --seed {a.seed}" + (f" --set {' '.join(a.set)}" if a.set else "")
+    if a.sampling:
+        xtr = fashion_mnist("train", scale="pm1", size=B.RECIPE["size"]).tensors[0]
+        res = dict(energy=dict(method=a.method, seed=a.seed, budget_cpu_s=a.budget, steps=snap["steps"]), c=c, batch=len(x), repeats=a.repeats,
+                   rows=sampling_spreads(E, xtr, c, a.repeats, len(x)), machine=machine_info(), command=cmd + f" --sampling --repeats {a.repeats}")
+        return write_atomic(os.path.join(B.OUT_DIR, f"gradsampling_{a.method}{B.TAG}_s{a.seed}.json"), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
     if a.fractions:
         if a.double: E, x = E.double(), x.double()
         res = dict(energy=dict(method=a.method, seed=a.seed, budget_cpu_s=a.budget, steps=snap["steps"], dcd_c=c), dtype=str(x.dtype), batch=len(x), repeats=a.repeats,

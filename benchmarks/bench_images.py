@@ -26,6 +26,7 @@ is the held-out denoising loss per noise level of the EMA weights at each stop, 
     python benchmarks/bench_images.py threads                          # seconds per step at one thread and at every core (idle machine)
     python benchmarks/bench_images.py compiled                         # CPU seconds per step, eager and torch.compile'd (idle machine)
     python benchmarks/bench_images.py train dcd --budget 1800 --set compile=1   # DCD trained through torch.compile (DCD, CD; not DSM)
+    python benchmarks/bench_images.py train dcd --budget 1800 --set cooldown=0.2   # the learning rate cooled to 0 over the last 20 % of the budget
 
 Prints markdown tables with the machine, versions and seed.
 """
@@ -36,6 +37,7 @@ import torch
 from dcd_nb.core import set_seed, machine_info, write_atomic
 from dcd_nb.images import TimeUNetEnergy, fashion_mnist
 from dcd_nb.denoise import train_checkpoints
+from dcd_nb.train import cooldown
 from dcd_nb.generate import sample_sigmas, continuous_dsm_loss, continuous_dcd_loss, continuous_cd_loss, NoiseLadder, sample_images, DCD_STEP_FRACTION
 from dcd_nb.metrics import load_inception, inception_features, fid_from_features, kid_from_features, load_classifier, classifier_outputs, classifier_scores, calibration_rows, nearest_train, N_REF
 from dcd_nb.cli import GEN_DEFAULTS, CPU_IMAGE, SAMPLE_STEPS, CONTINUOUS_LOSS
@@ -49,7 +51,8 @@ RUN_DIR = os.path.join(ROOT, "runs", "bench_images")
 RECIPE = dict(size=GEN_DEFAULTS["size"], **CPU_IMAGE, **{k: GEN_DEFAULTS[k] for k in ("grad_clip", "ema", "sigma_min", "sigma_max")},
               dist=GEN_DEFAULTS["noise"], sampler=GEN_DEFAULTS["sampler"], sampler_steps=SAMPLE_STEPS["heun"], n_samples=GEN_DEFAULTS["n_samples"],
               n_ref=N_REF, dcd_c=DCD_STEP_FRACTION, temp=1.,   # temp: the sampler draws from exp(-E/temp) (1: the energy as trained)
-              compile=0)   # 1: train through torch.compile (DCD and CD; `fit` refuses DSM, whose loss differentiates an input gradient)
+              compile=0,   # 1: train through torch.compile (DCD and CD; `fit` refuses DSM, whose loss differentiates an input gradient)
+              cooldown=0.)   # f > 0: the learning rate falls linearly to 0 over the last fraction f of the budget (`train.cooldown` in CPU seconds)
 SAMPLE_KEYS = ("temp",)   # levers of the sampler alone: they reuse the recipe's (or the training lever's) weights
 METHODS = dict(dsm=continuous_dsm_loss, dcd=continuous_dcd_loss, cd=continuous_cd_loss)   # keywords: dcd_train generate's (DCD's step fraction: RECIPE["dcd_c"])
 METHODS = {m: (f, dict(CONTINUOUS_LOSS[m])) for m, f in METHODS.items()}
@@ -93,7 +96,8 @@ def train(method, budget, seed):
     if TAG != TRAIN_TAG: raise SystemExit(f"train: {', '.join(SAMPLE_KEYS)} change the sampler only; train without them")
     ck = os.path.join(RUN_DIR, f"{method}{TAG}_s{seed}.ckpt")
     for t, h in train_checkpoints(E, loss_of(method), x, stops, ck, lr=RECIPE["lr"], batch_size=RECIPE["batch_size"], seed=seed,
-                                  ema=RECIPE["ema"], grad_clip=RECIPE["grad_clip"], compile=bool(RECIPE["compile"]), progress=False, max_gap=50. * D, max_energy=500. * D):
+                                  ema=RECIPE["ema"], grad_clip=RECIPE["grad_clip"], compile=bool(RECIPE["compile"]),
+                                  lr_schedule=cooldown(budget, RECIPE["cooldown"], "seconds") if RECIPE["cooldown"] else None, progress=False, max_gap=50. * D, max_energy=500. * D):
         torch.save(dict(ema=h.ema.state_dict(), hparams=E.hparams, t=t, steps=len(h["loss"]), train_cpu_s=sum(h["sec"]),
                         loss=h["loss"], diverged=h["diverged"]), snap_path(method, seed, t))
         print(f"{method}: {t:g} CPU s, {len(h['loss'])} steps, loss {np.mean(h['loss'][-50:]):.4f}", flush=True)
