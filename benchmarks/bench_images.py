@@ -27,6 +27,7 @@ is the held-out denoising loss per noise level of the EMA weights at each stop, 
     python benchmarks/bench_images.py compiled                         # CPU seconds per step, eager and torch.compile'd (idle machine)
     python benchmarks/bench_images.py train dcd --budget 1800 --set compile=1   # DCD trained through torch.compile (DCD, CD; not DSM)
     python benchmarks/bench_images.py train dcd --budget 1800 --set cooldown=0.2   # the learning rate cooled to 0 over the last 20 % of the budget
+    python benchmarks/bench_images.py train dcd --budget 1800 --set weight=0.5     # each row's loss weighted by sigma^0.5 (a per-level loss weighting)
 
 Prints markdown tables with the machine, versions and seed.
 """
@@ -52,7 +53,8 @@ RECIPE = dict(size=GEN_DEFAULTS["size"], **CPU_IMAGE, **{k: GEN_DEFAULTS[k] for 
               dist=GEN_DEFAULTS["noise"], sampler=GEN_DEFAULTS["sampler"], sampler_steps=SAMPLE_STEPS["heun"], n_samples=GEN_DEFAULTS["n_samples"],
               n_ref=N_REF, dcd_c=DCD_STEP_FRACTION, temp=1.,   # temp: the sampler draws from exp(-E/temp) (1: the energy as trained)
               compile=0,   # 1: train through torch.compile (DCD and CD; `fit` refuses DSM, whose loss differentiates an input gradient)
-              cooldown=0.)   # f > 0: the learning rate falls linearly to 0 over the last fraction f of the budget (`train.cooldown` in CPU seconds)
+              cooldown=0.,   # f > 0: the learning rate falls linearly to 0 over the last fraction f of the budget (`train.cooldown` in CPU seconds)
+              weight=0.)     # p: each row's loss weighted by sigma^p (the losses' weight_power; 0.5 evens out the per-level gradient noise)
 SAMPLE_KEYS = ("temp",)   # levers of the sampler alone: they reuse the recipe's (or the training lever's) weights
 METHODS = dict(dsm=continuous_dsm_loss, dcd=continuous_dcd_loss, cd=continuous_cd_loss)   # keywords: dcd_train generate's (DCD's step fraction: RECIPE["dcd_c"])
 METHODS = {m: (f, dict(CONTINUOUS_LOSS[m])) for m, f in METHODS.items()}
@@ -63,6 +65,7 @@ CURVE_IMAGES = slice(6000, 6500)                 # held-out test images for the 
 def loss_of(method):
     f, kw = METHODS[method]
     if method == "dcd": kw = dict(kw, step_fraction=RECIPE["dcd_c"])
+    if RECIPE["weight"]: kw = dict(kw, weight_power=RECIPE["weight"])
     def loss(E, x): return f(E, x, RECIPE["sigma_min"], RECIPE["sigma_max"], RECIPE["dist"], parts=True, **kw)
     loss.name = f"{f.__name__}({', '.join(f'{k}={v}' for k, v in kw.items())})"
     return loss

@@ -296,12 +296,17 @@ def sample_sigmas(n:int,                # how many levels
 
 def _per_row(s, x): return s.view(-1, *[1] * (x.ndim - 1))
 
+def _level_mean(v, s, p):
+    "The mean over rows of `v`, row i weighted by σ_i^p (p = 0: the plain mean, bit for bit)."
+    return (v * s**p).mean() if p else v.mean()
+
 # %% ../nbs/12_generate.ipynb #516020bf
 def continuous_dsm_loss(E,                    # a time-dependent energy (x, t) -> (B,), t = σ one per row
                         x:torch.Tensor,       # clean data (B, ...)
                         sigma_min:float=0.01, # smallest level
                         sigma_max:float=20.,  # largest level
                         dist:str="loguniform", # the law of the levels (see `sample_sigmas`)
+                        weight_power:float=0., # p: row i's term is weighted by σ_i^p (0: the σ² weighting of the per-level form)
                         parts:bool=False      # return `core.loss_out(loss, E(x_σ))` instead of the scalar
                        ):                     # scalar: E ½‖ε - σ∇E(x+σε, σ)‖² over rows and their levels
     "Denoising score matching with one continuous level per row and one network call per batch."
@@ -309,7 +314,7 @@ def continuous_dsm_loss(E,                    # a time-dependent energy (x, t) -
     s = sample_sigmas(len(x), sigma_min, sigma_max, dist, device=x.device, dtype=x.dtype)
     eps = torch.randn_like(x)
     e, g = energy_grad(E, (x.detach() + _per_row(s, x) * eps).requires_grad_(True), s, create_graph=True)
-    loss = 0.5 * (eps - _per_row(s, x) * g).flatten(1).pow(2).sum(1).mean()
+    loss = _level_mean(0.5 * (eps - _per_row(s, x) * g).flatten(1).pow(2).sum(1), s, weight_power)
     return loss_out(loss, e.detach()) if parts else loss
 
 # %% ../nbs/12_generate.ipynb #d3dc12dd
@@ -322,6 +327,7 @@ def continuous_dcd_loss(E,                    # a time-dependent energy (x, t) -
                         dist:str="loguniform", # the law of the levels (see `sample_sigmas`)
                         kernel_ratio:float=1., # κ: the DCD kernel's noise τ = κσ at level σ
                         step_fraction:float=DCD_STEP_FRACTION, # c: the pair's unadjusted Langevin step h = cτ²
+                        weight_power:float=0., # p: row i's term is weighted by σ_i^p (0: the σ² weighting of the per-level form)
                         parts:bool=False      # return `core.loss_out(loss, e_pos, e_neg)` instead of the scalar
                        ):                     # scalar whose θ-gradient estimates the σ²-weighted multi-level DCD gradient
     "Multi-level DCD with one continuous level per row: the antithetic unadjusted pair of `antithetic_contrast`, batched."
@@ -337,7 +343,8 @@ def continuous_dcd_loss(E,                    # a time-dependent energy (x, t) -
     kick = h * torch.randn_like(x) / tau + (2 * h).sqrt() * torch.randn_like(x)   # ±: y = x_σ ± τε', noise ±ξ
     n, e = len(x), E(torch.cat([base + kick, base - kick]), torch.cat([s, s]))
     en = 0.5 * (e[:n] + e[n:])
-    return loss_out((ep - en).mean(), ep.detach(), en.detach()) if parts else (ep - en).mean()
+    loss = _level_mean(ep - en, s, weight_power)
+    return loss_out(loss, ep.detach(), en.detach()) if parts else loss
 
 # %% ../nbs/12_generate.ipynb #88e97a31
 def continuous_cd_loss(E,                    # a time-dependent energy (x, t) -> (B,), t = σ one per row
@@ -347,6 +354,7 @@ def continuous_cd_loss(E,                    # a time-dependent energy (x, t) ->
                        dist:str="loguniform", # the law of the levels (see `sample_sigmas`)
                        n_steps:int=5,        # K, Langevin steps from the level point
                        step_fraction:float=CD_STEP_FRACTION, # c: h = cσ²
+                       weight_power:float=0., # p: row i's term is weighted by σ_i^p (0: the σ² weighting of the per-level form)
                        parts:bool=False      # return `core.loss_out(loss, e_pos, e_neg)` instead of the scalar
                       ):                     # scalar: mean E(x_σ, σ) - E(x_K, σ), the chains detached (CD's dropped term)
     "Multi-level CD-K with one continuous level per row: K unadjusted Langevin steps on $E(\\cdot,\\sigma)$ from $x_\\sigma$, batched."
@@ -357,7 +365,8 @@ def continuous_cd_loss(E,                    # a time-dependent energy (x, t) ->
     for _ in range(check_int(n_steps, "n_steps", minimum=1)): z = z - h * energy_grad(E, z, s)[1] + (2 * h).sqrt() * torch.randn_like(z)
     e = E(torch.cat([xs, z.detach()]), torch.cat([s, s]))
     ep, en = e[:len(x)], e[len(x):]
-    return loss_out((ep - en).mean(), ep.detach(), en.detach()) if parts else (ep - en).mean()
+    loss = _level_mean(ep - en, s, weight_power)
+    return loss_out(loss, ep.detach(), en.detach()) if parts else loss
 
 # %% ../nbs/12_generate.ipynb #ee4e789b
 def _counted(E):
