@@ -368,7 +368,7 @@ GEN_DATASETS = DATASETS_IMG + tuple(DATASETS)   # images, then the 2D toy sets o
 GEN_METHODS = ("dcd", "dsm", "cd")
 GEN_DEFAULTS = dict(dataset="fashion-mnist", method="dcd", noise="loguniform", ladder="ve", levels=10, sigma_min=0.01, sigma_max=20., beta_max=20.,
                     size=28, steps=20000, batch_size=128, lr=2e-3, ema=0.999, grad_clip=1.0, seed=0, sampler="heun",
-                    n_samples=1000, fid_ref=1000, net="unet")
+                    n_samples=1000, fid_ref=1000, net="unet", weight_power=0.)
 IMAGE_NETS = ("unet", "conv")   # TimeUNetEnergy (denoiser form, the default) or TimeConvEnergy (pooled features)
 CPU_IMAGE = dict(ch=16, batch_size=64, lr=2e-3)  # image sizes when the run is on a CPU (the recipe of benchmarks/bench_images.py)
 GPU_UNET_CH = 32                                 # TimeUNetEnergy width on a GPU: the same recipe, wider, with a larger batch
@@ -454,7 +454,7 @@ def samples_figure(x:torch.Tensor,    # model samples (N, 2)
 
 # %% ../nbs/13_cli.ipynb #18b89194
 GEN_KEYS = ("dataset", "data_dir", "size", "crop", "max_images", "method", "noise", "ladder", "levels", "sigma_min", "sigma_max", "beta_max",
-            "batch_size", "lr", "net", "ch", "blocks", "k", "seed", "ema", "grad_clip")   # what defines a generate run (--steps may grow)
+            "batch_size", "lr", "net", "ch", "blocks", "k", "seed", "ema", "grad_clip", "weight_power")   # what defines a generate run (--steps may grow)
 GEN_FILES = ("checkpoint.pt", "settings.json", "metrics.json", "samples.png", "loss.png", "samples.pt")
 GEN_SCALE = dict(toy="data units, the toy set's own (train, samples, samples.pt)",
                  images="train on [-1, 1]; samples (x+1)/2 clipped to [0, 1] for the grid and FID/KID; samples.pt: uint8 round(255 (x+1)/2)")
@@ -481,6 +481,7 @@ def _gen_objective_flags(a, d, t, dcd):
     a("--time-limit", type=_positive_float, default=None, metavar="SECONDS", help="stop training after this many seconds in this call (--resume continues); the progress bar counts the steps it allows")
     a("--batch-size", type=_positive_int, default=None, help=f"images or points per step and process (default {d['batch_size']} [{t['batch_size']}])")
     a("--lr", type=_positive_float, default=None, help=f"Adam learning rate (default {d['lr']:g} [{t['lr']:g}])")
+    a("--weight-power", type=float, default=None, metavar="P", help=f"continuous noise: each row's loss weighted by sigma^P, a per-level loss weighting (default {d['weight_power']:g}; 92_gpu_generate measures 0.5)")
 
 # %% ../nbs/13_cli.ipynb #18b891s1
 def _gen_network_flags(a, d, t, dcd):
@@ -551,6 +552,7 @@ def generate_settings(args,               # the parsed `generate` namespace
     s = {k: given.get(k, d.get(k)) for k in GEN_KEYS + ("steps",)}
     if s["method"] == "dsm" and "k" in given: raise UsageError("--k does not apply to --method dsm; it is used by dcd and cd")
     if s["noise"] != "ladder" and s["ladder"] == "vp": raise UsageError("--ladder vp needs --noise ladder (continuous noise levels are VE sigma)")
+    if s["noise"] == "ladder" and s["weight_power"]: raise UsageError("--weight-power needs continuous noise (--noise loguniform or lognormal); a ladder weights its levels by level_weights")
     if s["noise"] != "ladder" and s["method"] == "dcd" and "k" in given: raise UsageError("--k does not apply to --method dcd with continuous noise (one antithetic pair per row); use --noise ladder for K posterior steps")
     if s["ladder"] == "vp" and any(k in given for k in ("sigma_min", "sigma_max")): raise UsageError("--sigma-min/--sigma-max apply to --ladder ve; use --beta-max for vp")
     if s["ladder"] == "ve" and "beta_max" in given: raise UsageError("--beta-max applies to --ladder vp")
@@ -565,7 +567,8 @@ def generate_settings(args,               # the parsed `generate` namespace
         for k_ in ("batch_size", "lr"):
             if on_cpu and k_ not in given: s[k_] = CPU_IMAGE[k_]
         if s["ch"] is None: s["ch"] = (CPU_IMAGE["ch"] if on_cpu else GPU_UNET_CH) if s["net"] == "unet" else _default(TimeConvEnergy.__init__, "ch")
-    s["loss_kw"] = dict(d["loss_kw"], **({"n_steps": s["k"]} if s["method"] != "dsm" and s["k"] is not None else {}))
+    s["loss_kw"] = dict(d["loss_kw"], **({"n_steps": s["k"]} if s["method"] != "dsm" and s["k"] is not None else {}),
+                        **({"weight_power": s["weight_power"]} if s["weight_power"] else {}))   # p = 0: the loss's own default, bit for bit
     return s
 
 # %% ../nbs/13_cli.ipynb #3f6ab126
@@ -613,9 +616,10 @@ def _generate_setup(args, dev, rank):
     if rank == 0 and not args.resume and not args.force and any(os.path.exists(os.path.join(args.out, f)) for f in GEN_FILES):
         prepare_out(args.out, False, False, GEN_FILES)   # raises: DIR holds a run, and a plain rerun neither continues nor replaces it
     if args.resume and os.path.isfile(ck) and os.path.isfile(sp):
-        saved = read_settings(sp, tuple(k for k in GEN_KEYS if k not in ("net", "noise")) + ("steps", "loss_kw"), "generate")
+        saved = read_settings(sp, tuple(k for k in GEN_KEYS if k not in ("net", "noise", "weight_power")) + ("steps", "loss_kw"), "generate")
         if saved.get("dataset") not in DATASETS: saved.setdefault("net", "conv")   # runs written before --net existed
         saved.setdefault("noise", "ladder")                                         # runs written before --noise existed
+        saved.setdefault("weight_power", 0.)                                        # and before --weight-power
     elif args.resume and rank == 0: prepare_out(args.out, True, False, GEN_FILES)   # raises: nothing to resume
     return generate_settings(args, saved, dev), saved, sp, ck
 
@@ -629,7 +633,7 @@ def _generate_data(s, fid_ref, workers):
 def _noise_text(s):
     "How a run draws its noise levels, in words."
     if s["noise"] == "ladder": return f"{s['ladder']} ladder L={s['levels']}"
-    return f"{s['noise']} noise levels on [{s['sigma_min']:g}, {s['sigma_max']:g}]"
+    return f"{s['noise']} noise levels on [{s['sigma_min']:g}, {s['sigma_max']:g}]" + (f", rows weighted by sigma^{s['weight_power']:g}" if s.get("weight_power") else "")
 
 def _generate_open(args, s, saved, sp, rank, what, dev):
     "Prepare DIR and record a new run's settings (rank 0), say what the run does; returns whether to show progress."
