@@ -28,6 +28,9 @@ is the held-out denoising loss per noise level of the EMA weights at each stop, 
     python benchmarks/bench_images.py train dcd --budget 1800 --set compile=1   # DCD trained through torch.compile (DCD, CD; not DSM)
     python benchmarks/bench_images.py train dcd --budget 1800 --set cooldown=0.2   # the learning rate cooled to 0 over the last 20 % of the budget
     python benchmarks/bench_images.py train dcd --budget 1800 --set weight=0.5     # each row's loss weighted by sigma^0.5 (a per-level loss weighting)
+    python benchmarks/bench_images.py train dcd --budget 1800 --set warmup=200     # the learning rate warmed up linearly over the first 200 steps
+    python benchmarks/bench_images.py train dcd --budget 3600 && python benchmarks/bench_images.py score dcd --budget 3600
+                                                                       # twice the budget: continues the 1,800-s run; levers/dcd_t3600.json
 
 Prints markdown tables with the machine, versions and seed.
 """
@@ -54,11 +57,13 @@ RECIPE = dict(size=GEN_DEFAULTS["size"], **CPU_IMAGE, **{k: GEN_DEFAULTS[k] for 
               n_ref=N_REF, dcd_c=DCD_STEP_FRACTION, temp=1.,   # temp: the sampler draws from exp(-E/temp) (1: the energy as trained)
               compile=0,   # 1: train through torch.compile (DCD and CD; `fit` refuses DSM, whose loss differentiates an input gradient)
               cooldown=0.,   # f > 0: the learning rate falls linearly to 0 over the last fraction f of the budget (`train.cooldown` in CPU seconds)
-              weight=0.)     # p: each row's loss weighted by sigma^p (the losses' weight_power; 0.5 evens out the per-level gradient noise)
+              weight=0.,     # p: each row's loss weighted by sigma^p (the losses' weight_power; 0.5 evens out the per-level gradient noise)
+              warmup=0)      # n > 0: the learning rate rises linearly from lr/n to lr over the first n optimiser steps
 SAMPLE_KEYS = ("temp",)   # levers of the sampler alone: they reuse the recipe's (or the training lever's) weights
 METHODS = dict(dsm=continuous_dsm_loss, dcd=continuous_dcd_loss, cd=continuous_cd_loss)   # keywords: dcd_train generate's (DCD's step fraction: RECIPE["dcd_c"])
 METHODS = {m: (f, dict(CONTINUOUS_LOSS[m])) for m, f in METHODS.items()}
-STOPS = (150, 300, 600, 900, 1200, 1500, 1800)   # CPU seconds at which the EMA weights are kept (the learning curve)
+STOPS = (150, 300, 600, 900, 1200, 1500, 1800, 2700, 3600)   # CPU seconds at which the EMA weights are kept (the learning curve)
+BUDGET = 1800   # the committed results' budget (30 CPU-minutes per method); a run with another one is scored under levers/ with its budget in the name
 CURVE_SIGMAS = (0.02, 0.05, 0.1, 0.2, 0.5, 1., 2., 5.)
 CURVE_IMAGES = slice(6000, 6500)                 # held-out test images for the learning curve (outside the FID/KID reference and calibration)
 
@@ -85,10 +90,20 @@ def set_lever(pairs):
         TAG += f"+{k}={v}"
         if k not in SAMPLE_KEYS: TRAIN_TAG += f"+{k}={v}"
 
-def out_path(name, seed=0):
-    "Where a result goes: the recipe's seed 0 beside its samples, other seeds under seeds/, levers under levers/."
+def out_path(name, seed=0, budget=BUDGET):
+    "Where a result goes: the recipe's seed 0 beside its samples, other seeds under seeds/, levers and other budgets under levers/."
+    if budget != BUDGET: return os.path.join(OUT_DIR, "levers", f"{name}{TAG}_t{budget:g}" + (f"_s{seed}" if seed else "") + ".json")
     if TAG: return os.path.join(OUT_DIR, "levers", f"{name}{TAG}" + (f"_s{seed}" if seed else "") + ".json")
     return os.path.join(OUT_DIR, "seeds", f"{name}_s{seed}.json") if seed else os.path.join(OUT_DIR, name + ".json")
+
+def lr_schedule(budget):
+    "The recipe's learning-rate factor per step: a linear warm-up over `warmup` steps, a cool-down over the last `cooldown` of the budget."
+    cool = cooldown(budget, RECIPE["cooldown"], "seconds") if RECIPE["cooldown"] else None
+    n = RECIPE["warmup"]
+    if not n: return cool
+    def schedule(step, seconds): return min(1., (step + 1) / n) * (cool(step, seconds) if cool else 1.)
+    schedule.name = f"warmup({n})" + (f" * {cool.name}" if cool else "")
+    return schedule
 
 def train(method, budget, seed):
     "Train one method; keep the EMA weights at each stop."
@@ -100,7 +115,7 @@ def train(method, budget, seed):
     ck = os.path.join(RUN_DIR, f"{method}{TAG}_s{seed}.ckpt")
     for t, h in train_checkpoints(E, loss_of(method), x, stops, ck, lr=RECIPE["lr"], batch_size=RECIPE["batch_size"], seed=seed,
                                   ema=RECIPE["ema"], grad_clip=RECIPE["grad_clip"], compile=bool(RECIPE["compile"]),
-                                  lr_schedule=cooldown(budget, RECIPE["cooldown"], "seconds") if RECIPE["cooldown"] else None, progress=False, max_gap=50. * D, max_energy=500. * D):
+                                  lr_schedule=lr_schedule(budget), progress=False, max_gap=50. * D, max_energy=500. * D):
         torch.save(dict(ema=h.ema.state_dict(), hparams=E.hparams, t=t, steps=len(h["loss"]), train_cpu_s=sum(h["sec"]),
                         loss=h["loss"], diverged=h["diverged"]), snap_path(method, seed, t))
         print(f"{method}: {t:g} CPU s, {len(h['loss'])} steps, loss {np.mean(h['loss'][-50:]):.4f}", flush=True)
@@ -186,11 +201,11 @@ def score(method, budget, seed):
     res.update(recipe=RECIPE, seed=seed, machine=machine_info(), load_avg_1min=round(os.getloadavg()[0], 2),
                command=f"python benchmarks/bench_images.py train {method} --budget {budget:g} --seed {seed}{SET_ARGS} && "
                        f"python benchmarks/bench_images.py score {method} --budget {budget:g} --seed {seed}{SET_ARGS}")
-    os.makedirs(os.path.dirname(out_path(method, seed)), exist_ok=True)
-    if not TAG and not seed:   # the samples and the grid of 92
+    os.makedirs(os.path.dirname(out_path(method, seed, budget)), exist_ok=True)
+    if not TAG and not seed and budget == BUDGET:   # the samples and the grid of 92
         torch.save((x01 * 255).round().to(torch.uint8), os.path.join(OUT_DIR, f"{method}_samples.pt")); save_grid(x01, os.path.join(OUT_DIR, f"{method}_grid.png"))
-    elif TAG: save_grid(x01, os.path.join(OUT_DIR, "levers", f"{method}{TAG}_s{seed}_t{budget:g}_grid.png"))   # a lever's grid (the name quick gives it)
-    write_atomic(out_path(method, seed), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
+    elif TAG or budget != BUDGET: save_grid(x01, os.path.join(OUT_DIR, "levers", f"{method}{TAG}_s{seed}_t{budget:g}_grid.png"))   # a lever's grid (the name quick gives it)
+    write_atomic(out_path(method, seed, budget), lambda tmp: json.dump(res, open(tmp, "w"), indent=1))
     c = res["classifier"]
     print(f"{method}: {res['steps']} steps; classes {c['classes']}, confidence {c['mean_conf']}, Frechet {c['frechet']}; "
           f"FID {res['fid']}, KID {res['kid']} ± {res['kid_std']}", flush=True)
