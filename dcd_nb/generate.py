@@ -320,13 +320,21 @@ def continuous_dsm_loss(E,                    # a time-dependent energy (x, t) -
 # %% ../nbs/12_generate.ipynb #d3dc12dd
 DCD_STEP_FRACTION = 0.03  # continuous DCD's pair step h = cτ² (92_gpu_generate: 0.03 over 0.01, 0.003 and 0.1 for images, though its bias sharpens the energy about 1 + c times)
 
+def _row_fraction(c, s, x):
+    "The pair's step fraction per row: a number, or a function of the levels σ (B,) -> (B,) of positive fractions."
+    if not callable(c): return check_positive(c, "step_fraction")
+    v = torch.as_tensor(c(s), dtype=s.dtype, device=s.device)
+    if v.shape != s.shape or not bool(torch.isfinite(v).all() and (v > 0).all()):
+        raise DCDError(f"step_fraction(σ) must give one positive, finite fraction per level, shape {tuple(s.shape)}; got shape {tuple(v.shape)}")
+    return _per_row(v, x)
+
 def continuous_dcd_loss(E,                    # a time-dependent energy (x, t) -> (B,), t = σ one per row
                         x:torch.Tensor,       # clean data (B, ...)
                         sigma_min:float=0.01, # smallest level
                         sigma_max:float=20.,  # largest level
                         dist:str="loguniform", # the law of the levels (see `sample_sigmas`)
                         kernel_ratio:float=1., # κ: the DCD kernel's noise τ = κσ at level σ
-                        step_fraction:float=DCD_STEP_FRACTION, # c: the pair's unadjusted Langevin step h = cτ²
+                        step_fraction:float=DCD_STEP_FRACTION, # c: the pair's unadjusted Langevin step h = cτ² (or a function σ -> c per row)
                         weight_power:float=0., # p: row i's term is weighted by σ_i^p (0: the σ² weighting of the per-level form)
                         parts:bool=False      # return `core.loss_out(loss, e_pos, e_neg)` instead of the scalar
                        ):                     # scalar whose θ-gradient estimates the σ²-weighted multi-level DCD gradient
@@ -334,7 +342,7 @@ def continuous_dcd_loss(E,                    # a time-dependent energy (x, t) -
     x = check_batch(x); check_energy_output(E, x, torch.full((len(x),), float(sigma_min), dtype=x.dtype, device=x.device))
     s = sample_sigmas(len(x), sigma_min, sigma_max, dist, device=x.device, dtype=x.dtype)
     tau = check_positive(kernel_ratio, "kernel_ratio") * _per_row(s, x)
-    h = check_positive(step_fraction, "step_fraction") * tau**2
+    h = _row_fraction(step_fraction, s, x) * tau**2
     xs = (x + _per_row(s, x) * torch.randn_like(x)).detach().requires_grad_(True)   # the level's clean point
     with torch.enable_grad():
         ep = E(xs, s)                                                 # one forward gives E(x_σ) and, by backward, its gradient
