@@ -29,7 +29,7 @@ is the held-out denoising loss per noise level of the EMA weights at each stop, 
     python benchmarks/bench_images.py train dcd --budget 1800 --set cooldown=0.2   # the learning rate cooled to 0 over the last 20 % of the budget
     python benchmarks/bench_images.py train dcd --budget 1800 --set weight=0.5     # each row's loss weighted by sigma^0.5 (a per-level loss weighting)
     python benchmarks/bench_images.py train dcd --budget 1800 --set warmup=200     # the learning rate warmed up linearly over the first 200 steps
-    python benchmarks/bench_images.py train dcd --budget 1800 --set dcd_c_wide=0.003  # DCD's step fraction falls from 0.03 to 0.003 between sigma 0.05 and 0.2
+    python benchmarks/bench_images.py train dcd --budget 1800 --set dcd_c_wide=0.003  # DCD's step fraction falls from 0.03 to 0.003 between sigma 0.05 and 0.2, level weights kept
     python benchmarks/bench_images.py train dcd --budget 3600 && python benchmarks/bench_images.py score dcd --budget 3600
                                                                        # twice the budget: continues the 1,800-s run; levers/dcd_t3600.json
 
@@ -60,7 +60,8 @@ RECIPE = dict(size=GEN_DEFAULTS["size"], **CPU_IMAGE, **{k: GEN_DEFAULTS[k] for 
               cooldown=0.,   # f > 0: the learning rate falls linearly to 0 over the last fraction f of the budget (`train.cooldown` in CPU seconds)
               weight=0.,     # p: each row's loss weighted by sigma^p (the losses' weight_power; 0.5 evens out the per-level gradient noise)
               warmup=0,      # n > 0: the learning rate rises linearly from lr/n to lr over the first n optimiser steps
-              dcd_c_wide=0.) # c' > 0: DCD's step fraction falls from dcd_c at sigma <= 0.05 to c' at sigma >= 0.2, log-linear in between
+              dcd_c_wide=0.) # c' > 0: DCD's step fraction falls from dcd_c at sigma <= 0.05 to c' at sigma >= 0.2, log-linear in
+                             # between, each row divided by c(sigma)/dcd_c so that every level keeps its weight (keep_weights)
 WIDE_KNEES = (0.05, 0.2)   # where dcd_c_wide's fall starts and ends (gradbias_dcd_s0.json: the pair's bias turns its gradient at sigma = 0.2)
 SAMPLE_KEYS = ("temp",)   # levers of the sampler alone: they reuse the recipe's (or the training lever's) weights
 METHODS = dict(dsm=continuous_dsm_loss, dcd=continuous_dcd_loss, cd=continuous_cd_loss)   # keywords: dcd_train generate's (DCD's step fraction: RECIPE["dcd_c"])
@@ -80,7 +81,8 @@ class FallingFraction:
 
 def loss_of(method):
     f, kw = METHODS[method]
-    if method == "dcd": kw = dict(kw, step_fraction=FallingFraction(RECIPE["dcd_c"], RECIPE["dcd_c_wide"]) if RECIPE["dcd_c_wide"] else RECIPE["dcd_c"])
+    if method == "dcd": kw = dict(kw, step_fraction=RECIPE["dcd_c"])
+    if method == "dcd" and RECIPE["dcd_c_wide"]: kw = dict(kw, step_fraction=FallingFraction(RECIPE["dcd_c"], RECIPE["dcd_c_wide"]), keep_weights=True)
     if RECIPE["weight"]: kw = dict(kw, weight_power=RECIPE["weight"])
     def loss(E, x): return f(E, x, RECIPE["sigma_min"], RECIPE["sigma_max"], RECIPE["dist"], parts=True, **kw)
     loss.name = f"{f.__name__}({', '.join(f'{k}={v}' for k, v in kw.items())})"

@@ -320,13 +320,13 @@ def continuous_dsm_loss(E,                    # a time-dependent energy (x, t) -
 # %% ../nbs/12_generate.ipynb #d3dc12dd
 DCD_STEP_FRACTION = 0.03  # continuous DCD's pair step h = cτ² (92_gpu_generate: 0.03 over 0.01, 0.003 and 0.1 for images, though its bias sharpens the energy about 1 + c times)
 
-def _row_fraction(c, s, x):
-    "The pair's step fraction per row: a number, or a function of the levels σ (B,) -> (B,) of positive fractions."
+def _row_fraction(c, s):
+    "The pair's step fraction: a number, or one per level from a function of the levels σ (B,) -> (B,) of positive fractions."
     if not callable(c): return check_positive(c, "step_fraction")
     v = torch.as_tensor(c(s), dtype=s.dtype, device=s.device)
     if v.shape != s.shape or not bool(torch.isfinite(v).all() and (v > 0).all()):
         raise DCDError(f"step_fraction(σ) must give one positive, finite fraction per level, shape {tuple(s.shape)}; got shape {tuple(v.shape)}")
-    return _per_row(v, x)
+    return v
 
 def continuous_dcd_loss(E,                    # a time-dependent energy (x, t) -> (B,), t = σ one per row
                         x:torch.Tensor,       # clean data (B, ...)
@@ -336,13 +336,15 @@ def continuous_dcd_loss(E,                    # a time-dependent energy (x, t) -
                         kernel_ratio:float=1., # κ: the DCD kernel's noise τ = κσ at level σ
                         step_fraction:float=DCD_STEP_FRACTION, # c: the pair's unadjusted Langevin step h = cτ² (or a function σ -> c per row)
                         weight_power:float=0., # p: row i's term is weighted by σ_i^p (0: the σ² weighting of the per-level form)
+                        keep_weights:bool=False, # with c(σ): divide row i by c(σ_i)/c(σ_min), so a level keeps the weight a constant c gives it
                         parts:bool=False      # return `core.loss_out(loss, e_pos, e_neg)` instead of the scalar
                        ):                     # scalar whose θ-gradient estimates the σ²-weighted multi-level DCD gradient
     "Multi-level DCD with one continuous level per row: the antithetic unadjusted pair of `antithetic_contrast`, batched."
     x = check_batch(x); check_energy_output(E, x, torch.full((len(x),), float(sigma_min), dtype=x.dtype, device=x.device))
     s = sample_sigmas(len(x), sigma_min, sigma_max, dist, device=x.device, dtype=x.dtype)
     tau = check_positive(kernel_ratio, "kernel_ratio") * _per_row(s, x)
-    h = _row_fraction(step_fraction, s, x) * tau**2
+    c = _row_fraction(step_fraction, s)
+    h = (_per_row(c, x) if torch.is_tensor(c) else c) * tau**2
     xs = (x + _per_row(s, x) * torch.randn_like(x)).detach().requires_grad_(True)   # the level's clean point
     with torch.enable_grad():
         ep = E(xs, s)                                                 # one forward gives E(x_σ) and, by backward, its gradient
@@ -351,7 +353,9 @@ def continuous_dcd_loss(E,                    # a time-dependent energy (x, t) -
     kick = h * torch.randn_like(x) / tau + (2 * h).sqrt() * torch.randn_like(x)   # ±: y = x_σ ± τε', noise ±ξ
     n, e = len(x), E(torch.cat([base + kick, base - kick]), torch.cat([s, s]))
     en = 0.5 * (e[:n] + e[n:])
-    loss = _level_mean(ep - en, s, weight_power)
+    d = ep - en   # its mean is first order in the step h: a c that varies with σ reweights the levels unless divided out
+    if keep_weights and torch.is_tensor(c): d = d * (_row_fraction(step_fraction, s.new_full((1,), float(sigma_min))) / c)
+    loss = _level_mean(d, s, weight_power)
     return loss_out(loss, ep.detach(), en.detach()) if parts else loss
 
 # %% ../nbs/12_generate.ipynb #88e97a31
