@@ -318,7 +318,7 @@ def continuous_dsm_loss(E,                    # a time-dependent energy (x, t) -
     return loss_out(loss, e.detach()) if parts else loss
 
 # %% ../nbs/12_generate.ipynb #d3dc12dd
-DCD_STEP_FRACTION = 0.03  # continuous DCD's pair step h = cτ² (92_gpu_generate: 0.03 over 0.01, 0.003 and 0.1 for images, though its bias sharpens the energy about 1 + c times)
+DCD_STEP_FRACTION = 0.03  # continuous DCD's pair step h = cτ² (92_gpu_generate: 0.03 over 0.01, 0.003, 0.1 and a c falling to 0.003 at σ ≥ 0.2 for images, though its bias sharpens the energy about 1 + c times)
 
 def _row_fraction(c, s):
     "The pair's step fraction: a number, or one per level from a function of the levels σ (B,) -> (B,) of positive fractions."
