@@ -60,7 +60,7 @@ RECIPE = dict(size=GEN_DEFAULTS["size"], **CPU_IMAGE, **{k: GEN_DEFAULTS[k] for 
               cooldown=0.,   # f > 0: the learning rate falls linearly to 0 over the last fraction f of the budget (`train.cooldown` in CPU seconds)
               weight=0.,     # p: each row's loss weighted by sigma^p (the losses' weight_power; 0.5 evens out the per-level gradient noise)
               warmup=0,      # n > 0: the learning rate rises linearly from lr/n to lr over the first n optimiser steps
-              dcd_c_wide=0.) # c' > 0: DCD's step fraction falls from dcd_c at sigma <= 0.05 to c' at sigma >= 0.2, log-linear in
+              dcd_c_wide=0.) # c' > 0: DCD's step fraction goes from dcd_c at sigma <= 0.05 to c' at sigma >= 0.2 (0.003 falls, 0.1 rises), log-linear in
                              # between, each row divided by c(sigma)/dcd_c so that every level keeps its weight (keep_weights)
 WIDE_KNEES = (0.05, 0.2)   # where dcd_c_wide's fall starts and ends (gradbias_dcd_s0.json: the pair's bias turns its gradient at sigma = 0.2)
 SAMPLE_KEYS = ("temp",)   # levers of the sampler alone: they reuse the recipe's (or the training lever's) weights
@@ -71,7 +71,7 @@ BUDGET = 1800   # the committed results' budget (30 CPU-minutes per method); a r
 CURVE_SIGMAS = (0.02, 0.05, 0.1, 0.2, 0.5, 1., 2., 5.)
 CURVE_IMAGES = slice(6000, 6500)                 # held-out test images for the learning curve (outside the FID/KID reference and calibration)
 
-class FallingFraction:
+class LevelFraction:
     "DCD's step fraction as a function of the level: c at sigma <= a, c_wide at sigma >= b, log-linear in log sigma between."
     def __init__(self, c, c_wide, knees=WIDE_KNEES): self.c, self.c_wide, (self.a, self.b) = c, c_wide, knees
     def __call__(self, s):
@@ -82,7 +82,7 @@ class FallingFraction:
 def loss_of(method):
     f, kw = METHODS[method]
     if method == "dcd": kw = dict(kw, step_fraction=RECIPE["dcd_c"])
-    if method == "dcd" and RECIPE["dcd_c_wide"]: kw = dict(kw, step_fraction=FallingFraction(RECIPE["dcd_c"], RECIPE["dcd_c_wide"]), keep_weights=True)
+    if method == "dcd" and RECIPE["dcd_c_wide"]: kw = dict(kw, step_fraction=LevelFraction(RECIPE["dcd_c"], RECIPE["dcd_c_wide"]), keep_weights=True)
     if RECIPE["weight"]: kw = dict(kw, weight_power=RECIPE["weight"])
     def loss(E, x): return f(E, x, RECIPE["sigma_min"], RECIPE["sigma_max"], RECIPE["dist"], parts=True, **kw)
     loss.name = f"{f.__name__}({', '.join(f'{k}={v}' for k, v in kw.items())})"
